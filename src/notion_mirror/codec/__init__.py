@@ -1,0 +1,1 @@
+"""Pure codecs: Notion values <-> frontmatter, rich text <-> inline markdown, page bodies."""

@@ -1,0 +1,289 @@
+"""Page bodies: Notion's canonical form, file presentation, patches and merges.
+
+Three forms of one body:
+
+* *canonical* — the bytes Notion returns from the markdown endpoint (reference §8);
+  ``canonicalize`` predicts them for any markdown we send, and is idempotent.
+* *presented* — what the ``.md`` file holds: canonical plus a blank line between
+  top-level blocks and a final newline, so ordinary Markdown viewers show separate blocks.
+  ``present``/``unpresent`` are inverse bijections between canonical bodies and the
+  image of ``present``; ``unpresent`` also accepts anything a user types.
+* patches (``diff_updates``) and three-way merges (``merge3``) work on canonical text.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import replace
+from typing import Any
+
+from merge3 import Merge3
+
+from notion_mirror.codec import _inline
+from notion_mirror.codec.blocks import Node, blocks_of, render, render_node, walk
+
+__all__ = [
+    "CODE_LANGUAGE_ALIASES",
+    "canonicalize",
+    "diff_updates",
+    "has_conflict_markers",
+    "is_writable",
+    "merge3",
+    "present",
+    "strip_volatile",
+    "to_canonical",
+    "unpresent",
+]
+
+# Short names people type -> Notion's language names.  ts/js are evidenced (probe E2);
+# the rest follow the same pattern and are guesses until checked live.
+CODE_LANGUAGE_ALIASES = {
+    "": "plain text",
+    "text": "plain text",
+    "txt": "plain text",
+    "plaintext": "plain text",
+    "plain": "plain text",
+    "ts": "typescript",
+    "tsx": "typescript",
+    "js": "javascript",
+    "jsx": "javascript",
+    "mjs": "javascript",
+    "py": "python",
+    "python3": "python",
+    "sh": "shell",
+    "zsh": "shell",
+    "console": "shell",
+    "rb": "ruby",
+    "rs": "rust",
+    "golang": "go",
+    "kt": "kotlin",
+    "yml": "yaml",
+    "md": "markdown",
+    "cpp": "c++",
+    "cxx": "c++",
+    "cs": "c#",
+    "csharp": "c#",
+    "fsharp": "f#",
+    "objc": "objective-c",
+    "ps1": "powershell",
+    "dockerfile": "docker",
+    "tex": "latex",
+    "proto": "protobuf",
+    "wasm": "webassembly",
+}
+
+_TEXT_KINDS = ("paragraph", "heading", "bullet", "todo", "numbered", "quote", "cell", "details")
+CONFLICT_START = "<<<<<<< local"
+CONFLICT_MID = "======="
+CONFLICT_END = ">>>>>>> notion"
+
+
+# ------------------------------------------------------------------------- canonical
+
+
+def _canon_node(node: Node) -> Node:
+    kids = tuple(_canon_node(k) for k in node.children)
+    if node.kind in _TEXT_KINDS:
+        node = replace(node, text=_inline.normalize(node.text))
+    elif node.kind == "code":
+        lang = node.marker.strip()
+        node = replace(node, marker=CODE_LANGUAGE_ALIASES.get(lang.lower(), lang))
+    elif node.kind == "opaque":
+        # Notion drops blank lines everywhere but in code (reference §4).
+        node = replace(node, raw=tuple(line for line in node.raw if line.strip()))
+    return replace(node, children=kids) if kids or node.children else node
+
+
+def canonicalize(markdown: str) -> str:
+    """The body Notion stores and returns after a write of ``markdown`` (idempotent)."""
+    return render(tuple(_canon_node(n) for n in blocks_of(markdown)))
+
+
+def to_canonical(file_body: str) -> str:
+    """A file body (as a user left it) -> the canonical body it stands for."""
+    return canonicalize(unpresent(file_body))
+
+
+# ---------------------------------------------------------------------- writability
+
+
+def is_writable(canonical: str) -> tuple[bool, str | None]:
+    """Whether the mirror may push this body; ``(False, reason)`` when it must not."""
+    for node in walk(blocks_of(canonical)):
+        if node.unsupported:
+            first = node.raw[0] if node.raw else node.marker
+            return False, f"unsupported markup the mirror cannot round-trip: {first.strip()!r}"
+        if node.kind == "tag" and node.marker == "unknown":
+            alt = dict(node.attrs).get("alt", "block")
+            return False, f"contains a block Notion cannot express in markdown ({alt})"
+        if node.kind in ("synced_block", "synced_block_reference"):
+            return False, "contains a synced block (edits would change every copy)"
+        if node.kind == "meeting_notes":
+            return False, "contains meeting notes (transcripts are read-only)"
+        if "<unknown" in node.text:
+            return False, "contains an <unknown> tag"
+    return True, None
+
+
+# ------------------------------------------------------------------------- volatile
+
+_URL = re.compile(r"https?://[^\s)\"'<>\]]+")
+_HOSTED = "prod-files-secure.s3.us-west-2.amazonaws.com"
+
+
+def _stable_url(m: re.Match[str]) -> str:
+    url = m.group(0)
+    base, sep, query = url.partition("?")
+    if sep and (_HOSTED in base or "X-Amz-Signature" in query):
+        return base
+    return url
+
+
+def _strip_node(node: Node) -> Node:
+    if node.kind in ("code", "equation"):
+        return node
+    return replace(
+        node,
+        text=_URL.sub(_stable_url, node.text),
+        attrs=tuple((k, _URL.sub(_stable_url, v)) for k, v in node.attrs),
+        raw=tuple(_URL.sub(_stable_url, line) for line in node.raw),
+        children=tuple(_strip_node(k) for k in node.children),
+    )
+
+
+def strip_volatile(canonical: str) -> str:
+    """Drop the signed query of Notion-hosted file URLs so one state renders one text."""
+    if "?" not in canonical:
+        return canonical
+    return render(tuple(_strip_node(n) for n in blocks_of(canonical)))
+
+
+# --------------------------------------------------------------------- presentation
+
+
+def present(canonical: str) -> str:
+    """Canonical body -> file body: blank line between top-level blocks, final newline."""
+    if not canonical:
+        return ""
+    chunks: list[str] = []
+    number = 0
+    for node in blocks_of(canonical):
+        number = number + 1 if node.kind == "numbered" else 0
+        chunks.append("\n".join(render_node(node, number)))
+    return "\n\n".join(chunks) + "\n"
+
+
+def unpresent(file_body: str) -> str:
+    """File body -> canonical layout (exact inverse of ``present`` on its image).
+
+    Blank lines outside code and CRLF are dropped, so whatever a user or editor did to
+    the spacing maps to the same body; inline text is left for ``canonicalize``.
+    """
+    return render(blocks_of(file_body))
+
+
+# -------------------------------------------------------------------------- patches
+
+MAX_UPDATES = 100  # content_updates maxItems (reference §5)
+
+
+def _find_unique(text: str, needle: str) -> int | None:
+    if not needle:
+        return None
+    pos = text.find(needle)
+    if pos < 0 or text.find(needle, pos + 1) >= 0:
+        return None
+    return pos
+
+
+def apply_updates(base: str, updates: list[dict[str, Any]]) -> str:
+    """Apply ``update_content`` operations with Notion's exact, unique-match rule."""
+    text = base
+    for op in updates:
+        pos = _find_unique(text, op["old_str"])
+        if pos is None:
+            raise ValueError(f"old_str does not match exactly once: {op['old_str']!r}")
+        text = text[:pos] + op["new_str"] + text[pos + len(op["old_str"]) :]
+    return text
+
+
+def diff_updates(base: str, new: str) -> list[dict[str, Any]] | None:
+    """Line-level ``update_content`` operations turning ``base`` into ``new``.
+
+    None when no safe set exists (empty base, too many hunks, no unique anchor); the
+    caller then falls back to a guarded ``replace_content``.
+    """
+    if base == new:
+        return []
+    if not base:
+        return None
+    old_lines, new_lines = base.split("\n"), new.split("\n")
+    cur = list(old_lines)
+    shift = 0
+    ops: list[dict[str, Any]] = []
+    matcher = difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        ci1, ci2 = i1 + shift, i2 + shift
+        a, b = ci1, ci2
+        text = "\n".join(cur)
+        while True:
+            # A pure insertion or deletion needs a neighbouring line to carry the "\n".
+            needs_context = (a == ci1 and b == ci2) and (ci1 == ci2 or j1 == j2)
+            old_str = "\n".join(cur[a:b])
+            if not needs_context and b > a and _find_unique(text, old_str) is not None:
+                break
+            if b < len(cur):
+                b += 1
+            elif a > 0:
+                a -= 1
+            else:
+                break
+        repl = cur[a:ci1] + new_lines[j1:j2] + cur[ci2:b]
+        old_str = "\n".join(cur[a:b])
+        if _find_unique(text, old_str) is None:
+            return None
+        ops.append({"old_str": old_str, "new_str": "\n".join(repl)})
+        cur[a:b] = repl
+        shift += (j2 - j1) - (i2 - i1)
+    if len(ops) > MAX_UPDATES:
+        return None
+    try:
+        if apply_updates(base, ops) != new:
+            return None
+    except ValueError:
+        return None
+    return ops
+
+
+# -------------------------------------------------------------------------- merging
+
+
+def _lines(text: str) -> list[str]:
+    return (text + "\n").splitlines(keepends=True) if text else []
+
+
+def merge3(base: str, local: str, remote: str) -> tuple[str, bool]:
+    """Line-based three-way merge; conflicts carry git-style markers (local vs notion)."""
+    m = Merge3(_lines(base), _lines(local), _lines(remote))
+    clean = not any(region[0] == "conflict" for region in m.merge_regions())
+    merged = "".join(
+        m.merge_lines(
+            name_a="local",
+            name_b="notion",
+            start_marker="<<<<<<<",
+            mid_marker="=======",
+            end_marker=">>>>>>>",
+        )
+    )
+    return merged.removesuffix("\n"), clean
+
+
+_MARKER = re.compile(r"^(<{7} |={7}$|>{7} )", re.M)
+
+
+def has_conflict_markers(text: str) -> bool:
+    """True when ``text`` still holds git-style conflict markers."""
+    return bool(_MARKER.search(text))
