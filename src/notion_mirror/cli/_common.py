@@ -1,0 +1,74 @@
+"""What every command shares: the client from the environment, errors to exit
+codes, progress on stderr, and JSON or one-line summaries."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from notion_mirror.errors import EXIT_USAGE, MirrorError
+
+__all__ = ["err_console", "fail", "handle_errors", "make_client", "print_json", "progress_bar"]
+
+err_console = Console(stderr=True, highlight=False)
+
+
+def make_client() -> Any:
+    from notion_mirror.notion import NotionClient
+
+    return NotionClient()
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
+    sys.stdout.flush()
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
+    err_console.print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
+    return typer.Exit(code)
+
+
+@contextmanager
+def handle_errors() -> Iterator[None]:
+    """Map library errors to a message on stderr and the family's exit code."""
+    try:
+        yield
+    except MirrorError as exc:
+        err_console.print("error:", str(exc), style="red", markup=False, soft_wrap=True)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        err_console.print("interrupted", style="yellow")
+        raise typer.Exit(130) from None
+
+
+@contextmanager
+def progress_bar(enabled: bool) -> Iterator[Callable[[str, int, int | None], None] | None]:
+    """A rich progress bar on stderr when it is a terminal; nothing otherwise."""
+    if not enabled or not err_console.is_terminal:
+        yield None
+        return
+    labels = {"query": "Listing pages", "read": "Reading pages", "write": "Writing files"}
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(phase: str, done: int, total: int | None = None) -> None:
+            if phase not in tasks:
+                tasks[phase] = bar.add_task(labels.get(phase, phase), total=total)
+            bar.update(tasks[phase], completed=done, total=total)
+
+        yield update

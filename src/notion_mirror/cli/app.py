@@ -1,0 +1,43 @@
+"""The ``notion-mirror`` Typer application; each command lives in its own module."""
+
+from __future__ import annotations
+
+import typer
+
+from notion_mirror import __version__
+
+app = typer.Typer(
+    name="notion-mirror",
+    help="Mirror a Notion data source as a folder of Markdown files, synced both ways.",
+    no_args_is_help=True,
+    add_completion=True,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"notion-mirror {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Mirror a Notion data source as a folder of Markdown files, synced both ways."""
+
+
+def _register() -> None:
+    # Commands register themselves on import; importing here keeps app.py the
+    # one place that knows the full command list.
+    from notion_mirror.cli import demo_cmd, emulator_cmd, pull_cmds  # noqa: F401
+
+
+_register()
+
+
+def main() -> None:
+    app()

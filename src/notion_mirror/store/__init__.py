@@ -1,0 +1,5 @@
+"""The mirror's private state: ``.notion-mirror/state.sqlite``."""
+
+from notion_mirror.store.state import SCHEMA_VERSION, JournalEntry, PageBase, StateStore
+
+__all__ = ["SCHEMA_VERSION", "JournalEntry", "PageBase", "StateStore"]

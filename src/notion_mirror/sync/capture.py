@@ -1,0 +1,112 @@
+"""Capture local changes into the durable journal.
+
+The scan is the truth (watchers and FUSE hooks are hints that feed the same
+journal): every top-level ``*.md`` file is stat'ed; a file is hashed only when
+its size or mtime differs from the last known fingerprint, or when its mtime
+is too recent to trust. Page files live at the top level of the mirror;
+sub-folders and dot-files are the user's own and never journaled.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from notion_mirror.store import JournalEntry, StateStore
+from notion_mirror.sync.materialize import MTIME_TRUST_NS, hash_bytes
+
+__all__ = ["CaptureResult", "capture_path", "is_page_file", "scan"]
+
+
+@dataclass(frozen=True)
+class CaptureResult:
+    scanned: int
+    hashed: int
+    journaled: list[JournalEntry]
+
+
+@dataclass(frozen=True)
+class _Known:
+    sha256: str | None
+    size: int | None
+    mtime_ns: int | None
+
+
+def is_page_file(name: str) -> bool:
+    return name.endswith(".md") and not name.startswith(".") and "/" not in name
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def _fingerprints(store: StateStore) -> dict[str, _Known]:
+    known: dict[str, _Known] = {}
+    for row in store.db.query(
+        "select path, file_hash, file_size, file_mtime_ns from pages "
+        "where path is not null and state = 'live'"
+    ):
+        known[row["path"]] = _Known(row["file_hash"], row["file_size"], row["file_mtime_ns"])
+    for path, entry in store.latest_journal().items():
+        # A journaled change is the newest thing we know about a path.
+        known[path] = _Known(entry.sha256, entry.size, entry.mtime_ns)
+    return known
+
+
+def scan(root: Path, store: StateStore, *, now_ns: int | None = None) -> CaptureResult:
+    """Journal every page file that changed since the tool last saw it."""
+    now_ns = time.time_ns() if now_ns is None else now_ns
+    known = _fingerprints(store)
+    seen: set[str] = set()
+    entries: list[JournalEntry] = []
+    hashed = 0
+    at = _now_iso()
+    with os.scandir(root) as it:
+        for entry in it:
+            if not is_page_file(entry.name) or not entry.is_file(follow_symlinks=False):
+                continue
+            seen.add(entry.name)
+            st = entry.stat(follow_symlinks=False)
+            ref = known.get(entry.name)
+            if (
+                ref is not None
+                and ref.sha256 is not None
+                and st.st_size == ref.size
+                and st.st_mtime_ns == ref.mtime_ns
+                and now_ns - st.st_mtime_ns > MTIME_TRUST_NS
+            ):
+                continue
+            try:
+                digest = hash_bytes(Path(entry.path).read_bytes())
+            except FileNotFoundError:
+                continue  # vanished between listing and reading; the next scan sees it
+            hashed += 1
+            if ref is not None and digest == ref.sha256:
+                continue
+            entries.append(
+                JournalEntry(entry.name, "changed", digest, st.st_size, st.st_mtime_ns, at)
+            )
+    for path, ref in known.items():
+        if path not in seen and ref.sha256 is not None:
+            entries.append(JournalEntry(path, "deleted", None, None, None, at))
+    store.append_journal(entries)
+    return CaptureResult(scanned=len(seen), hashed=hashed, journaled=entries)
+
+
+def capture_path(root: Path, store: StateStore, name: str) -> JournalEntry | None:
+    """Journal one path now (used by the watcher and FUSE hooks)."""
+    if not is_page_file(name):
+        return None
+    path = root / name
+    try:
+        st = path.stat()
+        digest = hash_bytes(path.read_bytes())
+    except FileNotFoundError:
+        entry = JournalEntry(name, "deleted", None, None, None, _now_iso())
+    else:
+        entry = JournalEntry(name, "changed", digest, st.st_size, st.st_mtime_ns, _now_iso())
+    store.append_journal([entry])
+    return entry

@@ -1,0 +1,107 @@
+"""Capture: stat first, hash only when needed; every local change reaches the journal."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from notion_mirror.store import PageBase, StateStore
+from notion_mirror.sync import capture
+from notion_mirror.sync.materialize import MTIME_TRUST_NS, hash_bytes
+
+
+@pytest.fixture
+def mirror(tmp_path: Path):
+    store = StateStore(tmp_path / ".notion-mirror" / "state.sqlite")
+    yield tmp_path, store
+    store.close()
+
+
+def _known(root: Path, store: StateStore, name: str, data: bytes) -> int:
+    (root / name).write_bytes(data)
+    st = (root / name).stat()
+    store.put_page(
+        PageBase(
+            page_id=f"id-{name}",
+            path=name,
+            title=name,
+            url="u",
+            last_edited_time="t",
+            observed_minute="m",
+            file_hash=hash_bytes(data),
+            file_size=st.st_size,
+            file_mtime_ns=st.st_mtime_ns,
+        )
+    )
+    return st.st_mtime_ns
+
+
+def test_unchanged_old_files_are_not_even_read(mirror, monkeypatch) -> None:
+    root, store = mirror
+    mtimes = [_known(root, store, f"{i}.md", b"x") for i in range(20)]
+    later = max(mtimes) + 10 * MTIME_TRUST_NS
+    reads = []
+    real = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: reads.append(self) or real(self))
+    result = capture.scan(root, store, now_ns=later)
+    assert result.scanned == 20
+    assert result.hashed == 0
+    assert reads == []
+    assert store.journal() == []
+
+
+def test_same_size_edit_within_the_mtime_tick_is_caught(mirror) -> None:
+    root, store = mirror
+    mtime = _known(root, store, "A.md", b"aaaa")
+    (root / "A.md").write_bytes(b"bbbb")
+    os.utime(root / "A.md", ns=(mtime, mtime))
+    result = capture.scan(root, store, now_ns=mtime + 1)
+    assert [(e.path, e.kind) for e in result.journaled] == [("A.md", "changed")]
+    assert store.journal()[0].sha256 == hash_bytes(b"bbbb")
+
+
+def test_new_deleted_and_ignored_files(mirror) -> None:
+    root, store = mirror
+    _known(root, store, "Gone.md", b"x")
+    (root / "Gone.md").unlink()
+    (root / "New.md").write_bytes(b"new")
+    (root / ".hidden.md").write_bytes(b"h")
+    (root / "notes.txt").write_bytes(b"t")
+    (root / "sub").mkdir()
+    (root / "sub" / "Deep.md").write_bytes(b"d")
+    result = capture.scan(root, store)
+    assert sorted((e.path, e.kind) for e in result.journaled) == [
+        ("Gone.md", "deleted"),
+        ("New.md", "changed"),
+    ]
+
+
+def test_journal_is_durable_and_not_duplicated(mirror, tmp_path: Path) -> None:
+    root, store = mirror
+    (root / "New.md").write_bytes(b"new")
+    capture.scan(root, store)
+    store.close()
+    reopened = StateStore(tmp_path / ".notion-mirror" / "state.sqlite")
+    try:
+        assert [e.path for e in reopened.journal()] == ["New.md"]
+        # A second scan sees the journaled fingerprint and adds nothing.
+        result = capture.scan(root, reopened)
+        assert result.journaled == []
+        seq = reopened.journal()[-1].seq
+        reopened.clear_journal({"New.md"}, up_to_seq=seq)
+        assert reopened.journal() == []
+    finally:
+        reopened.close()
+
+
+def test_capture_path_records_one_change(mirror) -> None:
+    root, store = mirror
+    (root / "A.md").write_bytes(b"a")
+    entry = capture.capture_path(root, store, "A.md")
+    assert entry is not None and entry.kind == "changed"
+    assert capture.capture_path(root, store, "notes.txt") is None
+    (root / "A.md").unlink()
+    entry = capture.capture_path(root, store, "A.md")
+    assert entry is not None and entry.kind == "deleted"
