@@ -40,7 +40,14 @@ from notion_mirror.sync.observe import (
 )
 from notion_mirror.sync.render import render_page
 
-__all__ = ["PullOptions", "PullReport", "pull"]
+__all__ = [
+    "Observation",
+    "PullOptions",
+    "PullReport",
+    "base_from_observation",
+    "observe_page",
+    "pull",
+]
 
 WATERMARK = "watermark"
 
@@ -95,7 +102,7 @@ class PullReport:
 
 
 @dataclass(frozen=True)
-class _Fetched:
+class Observation:
     page_id: str
     url: str
     last_edited_time: datetime
@@ -107,9 +114,34 @@ def _hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _observe(client: Any, page: Any) -> _Fetched:
+def observe_page(client: Any, page: Any) -> Observation:
+    """Complete a queried page: truncated values filled in, body read."""
     props = complete_properties(client, page.id, properties_by_id(page.properties))
-    return _Fetched(page.id, page.url, page.last_edited_time, props, fetch_body(client, page.id))
+    return Observation(
+        page.id, page.url, page.last_edited_time, props, fetch_body(client, page.id)
+    )
+
+
+def base_from_observation(
+    r: Observation, observed_minute: str, old: PageBase | None = None
+) -> PageBase:
+    """The new base for an observed page, keeping the fingerprint of its current file."""
+    return PageBase(
+        page_id=r.page_id,
+        path=old.path if old and old.state == "live" else None,
+        title=title_of(r.properties),
+        url=r.url,
+        last_edited_time=iso(r.last_edited_time),
+        observed_minute=observed_minute,
+        properties=r.properties,
+        body=r.body.markdown,
+        body_hash=_hash(r.body.markdown),
+        body_writable=r.body.writable,
+        body_reason=r.body.reason,
+        file_hash=old.file_hash if old else None,
+        file_size=old.file_size if old else None,
+        file_mtime_ns=old.file_mtime_ns if old else None,
+    )
 
 
 def _needs_read(base: PageBase | None, last_edited: datetime) -> bool:
@@ -174,7 +206,7 @@ class _Pull:
         bases = {b.page_id: b for b in self.store.pages()}
         seen: set[str] = set()
         max_edit: datetime | None = parse_time(watermark_text) if watermark_text else None
-        fetched: list[Future[_Fetched]] = []
+        fetched: list[Future[Observation]] = []
         preview: list[tuple[str, str]] = []
         # Bodies are read on a small pool while the query keeps paging, so the
         # rate limiter, not round trips, bounds a first track.
@@ -188,7 +220,7 @@ class _Pull:
                     max_edit = page.last_edited_time
                 if _needs_read(bases.get(page.id), page.last_edited_time):
                     if not self.options.dry_run:
-                        fetched.append(pool.submit(_observe, self.client, page))
+                        fetched.append(pool.submit(observe_page, self.client, page))
                     else:
                         preview.append((page.id, title_of(properties_by_id(page.properties))))
                 self._progress("query", len(seen))
@@ -225,14 +257,14 @@ class _Pull:
                 self.store.set_meta(WATERMARK, iso(floor_minute(max_edit)))
         return self.report
 
-    def _observe_by_id(self, page_id: str) -> _Fetched | None:
+    def _observe_by_id(self, page_id: str) -> Observation | None:
         try:
             page = self.client.retrieve_page(page_id)
         except NotFoundError:
             return None
         if page.in_trash:
             return None
-        return _observe(self.client, page)
+        return observe_page(self.client, page)
 
     # -- applying observations to files and bases ---------------------------------
 
@@ -240,30 +272,13 @@ class _Pull:
         self,
         schema: dict[str, Any],
         bases: dict[str, PageBase],
-        results: list[_Fetched],
+        results: list[Observation],
         missing: list[PageBase],
         observed_minute: str,
     ) -> None:
         updated: dict[str, PageBase] = {}
         for r in sorted(results, key=lambda r: r.page_id):
-            old = bases.get(r.page_id)
-            new = PageBase(
-                page_id=r.page_id,
-                path=old.path if old and old.state == "live" else None,
-                title=title_of(r.properties),
-                url=r.url,
-                last_edited_time=iso(r.last_edited_time),
-                observed_minute=observed_minute,
-                properties=r.properties,
-                body=r.body.markdown,
-                body_hash=_hash(r.body.markdown),
-                body_writable=r.body.writable,
-                body_reason=r.body.reason,
-                file_hash=old.file_hash if old else None,
-                file_size=old.file_size if old else None,
-                file_mtime_ns=old.file_mtime_ns if old else None,
-            )
-            updated[r.page_id] = new
+            updated[r.page_id] = base_from_observation(r, observed_minute, bases.get(r.page_id))
 
         live = {pid: b for pid, b in bases.items() if b.state == "live"}
         live.update(updated)

@@ -118,15 +118,9 @@ def _dry_run_unbound(client: Any, target: Target) -> PullReport:
 def preview(client: Any, ref: str, root: Path, limit: int) -> tuple[Target, PullReport]:
     """Write the first ``limit`` rows as files without establishing a mirror."""
     from notion_mirror.codec import paths as paths_codec
-    from notion_mirror.store import PageBase
     from notion_mirror.sync import materialize
-    from notion_mirror.sync.observe import (
-        complete_properties,
-        fetch_body,
-        iso,
-        properties_by_id,
-        title_of,
-    )
+    from notion_mirror.sync.observe import properties_by_id, title_of
+    from notion_mirror.sync.pull import base_from_observation, observe_page
     from notion_mirror.sync.render import render_page
 
     if limit < 1:
@@ -148,18 +142,7 @@ def preview(client: Any, ref: str, root: Path, limit: int) -> tuple[Target, Pull
     titles = {p.id: title_of(properties_by_id(p.properties)) for p in pages}
     wanted = paths_codec.assign_paths(sorted(titles.items()))
     for page in pages:
-        props = complete_properties(client, page.id, properties_by_id(page.properties))
-        body = fetch_body(client, page.id)
-        base = PageBase(
-            page_id=page.id,
-            path=wanted[page.id],
-            title=titles[page.id],
-            url=page.url,
-            last_edited_time=iso(page.last_edited_time),
-            observed_minute="",
-            properties=props,
-            body=body.markdown,
-        )
+        base = base_from_observation(observe_page(client, page), observed_minute="")
         data = render_page(ds.raw["properties"], base)
         try:
             materialize.write_file(
