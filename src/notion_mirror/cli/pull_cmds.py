@@ -16,7 +16,8 @@ from notion_mirror.cli._common import (
 from notion_mirror.cli.app import app
 from notion_mirror.errors import EXIT_CONFLICT, EXIT_OK
 from notion_mirror.mirror import open_mirror
-from notion_mirror.sync.pull import PullOptions, PullReport, pull
+from notion_mirror.sync.engine import SyncOptions, SyncReport, sync
+from notion_mirror.sync.pull import PullReport
 from notion_mirror.sync.track import preview, track
 
 
@@ -86,7 +87,12 @@ def track_cmd(
             else:
                 with progress_bar(not as_json) as progress:
                     _, target, report = track(
-                        client, ref, directory, mode=mode, lazy=lazy, dry_run=dry_run,
+                        client,
+                        ref,
+                        directory,
+                        mode=mode,
+                        lazy=lazy,
+                        dry_run=dry_run,
                         progress=progress,
                     )
         finally:
@@ -118,6 +124,63 @@ def track_cmd(
     raise typer.Exit(EXIT_OK if dry_run or limit else _exit_for(report))
 
 
+def _print_sync(report: SyncReport, root: Path) -> None:
+    verb = "would sync" if report.dry_run else "synced"
+    line = summary_line(report.pull, verb)
+    extra = []
+    if report.pushed:
+        extra.append(
+            f"{report.pushed} pushed" if not report.dry_run else f"{report.pushed} to push"
+        )
+    if report.created:
+        extra.append(
+            f"{report.created} created in Notion"
+            if not report.dry_run
+            else f"{report.created} to create"
+        )
+    if report.conflicts:
+        extra.append(f"{report.conflicts} conflict(s)")
+    if report.blocked:
+        extra.append(f"{report.blocked} blocked")
+    if report.pending:
+        extra.append(f"{report.pending} pending")
+    if extra:
+        line += ", " + ", ".join(extra)
+    err_console.print(line, markup=False)
+    for page in report.pages:
+        for surface in page.pushed:
+            label = "would push" if report.dry_run else "pushed"
+            err_console.print(f"  {label} {surface}: {page.path}", markup=False)
+        if page.restored:
+            err_console.print(f"  restored: {page.path}", markup=False)
+        if page.merged:
+            err_console.print(f"  merged Notion's changes: {page.path}", markup=False)
+        for c in page.conflicts:
+            err_console.print(f"  conflict {c.surface}: {page.path}: {c.reason}", markup=False)
+        for surface, reason in page.blocked:
+            err_console.print(f"  blocked {surface}: {page.path}:", markup=False)
+            for msg in reason.splitlines():
+                err_console.print(f"    {msg}", markup=False)
+        for note in page.notes:
+            err_console.print(f"  {page.path}: {note}", markup=False)
+        if page.pending:
+            err_console.print(f"  pending: {page.path}: {page.pending}", markup=False)
+    reported = {p.path for p in report.pages if p.conflicts}
+    older = [c for c in report.open_conflicts if c.path not in reported]
+    if older:
+        err_console.print(
+            f"  {len(older)} unresolved conflict(s) from earlier syncs: "
+            "see `notion-mirror conflicts`",
+            markup=False,
+        )
+    for path in report.pull.occupied:
+        err_console.print(f"  path taken by a file the mirror does not own: {path}", markup=False)
+    for path in report.pull.inaccessible:
+        err_console.print(f"  no longer visible to the integration (kept): {path}", markup=False)
+    for path, reason in report.pull.read_only:
+        err_console.print(f"  read-only body: {path}: {reason}", markup=False)
+
+
 @app.command("sync")
 def sync_cmd(
     directory: Path | None = typer.Argument(
@@ -127,27 +190,34 @@ def sync_cmd(
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Show what would change; change nothing."
     ),
+    force: bool = typer.Option(
+        False, "--force", help="Proceed even when more than half the files vanished."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print a machine-readable summary."),
 ) -> None:
-    """Bring the mirror up to date with Notion.
+    """Send local edits to Notion and bring Notion's changes into the folder.
 
-    Example: cd tasks && notion-mirror sync
+    Exit status: 0 converged, 1 something is blocked or in conflict, 2 usage
+    error, 3 Notion or the network failed.
+
+    Example: cd tasks && sed -i 's/^Status: Todo/Status: Done/' *.md && notion-mirror sync
     """
     with handle_errors():
         mirror = open_mirror(directory)
         client = make_client()
         try:
             with progress_bar(not as_json) as progress:
-                report = pull(
-                    mirror, client, PullOptions(full=full, dry_run=dry_run, progress=progress)
+                report = sync(
+                    mirror,
+                    client,
+                    SyncOptions(full=full, dry_run=dry_run, force=force, progress=progress),
                 )
         finally:
             client.close()
     if as_json:
         out = report.to_json()
-        out.update(directory=str(mirror.root), dry_run=dry_run)
+        out.update(directory=str(mirror.root))
         print_json(out)
     else:
-        err_console.print(summary_line(report, "would sync" if dry_run else "synced"), markup=False)
-        _details(report)
-    raise typer.Exit(_exit_for(report))
+        _print_sync(report, mirror.root)
+    raise typer.Exit(EXIT_OK if report.converged or dry_run else EXIT_CONFLICT)

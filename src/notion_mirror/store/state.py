@@ -24,6 +24,7 @@ from typing import Any
 import sqlite_utils
 
 from notion_mirror.store._migrations import MIGRATIONS, SCHEMA_VERSION
+from notion_mirror.store.outbox import OutboxMixin
 
 __all__ = ["SCHEMA_VERSION", "JournalEntry", "PageBase", "StateStore"]
 
@@ -99,7 +100,7 @@ def _from_row(row: dict[str, Any]) -> PageBase:
     return PageBase(**data)
 
 
-class StateStore:
+class StateStore(OutboxMixin):
     """Typed access to ``state.sqlite``; opening it applies pending migrations."""
 
     def __init__(self, path: Path) -> None:
@@ -173,7 +174,8 @@ class StateStore:
 
     def set_schema(self, schema: dict[str, Any], schema_hash: str) -> None:
         with self.atomic():
-            self.set_meta("schema", json.dumps(schema, sort_keys=True, ensure_ascii=False))
+            # Key order is kept: it is the order properties appear in files.
+            self.set_meta("schema", json.dumps(schema, ensure_ascii=False))
             self.set_meta("schema_hash", schema_hash)
 
     # -- pages --------------------------------------------------------------

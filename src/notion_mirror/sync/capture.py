@@ -56,8 +56,13 @@ def _fingerprints(store: StateStore) -> dict[str, _Known]:
     return known
 
 
-def scan(root: Path, store: StateStore, *, now_ns: int | None = None) -> CaptureResult:
-    """Journal every page file that changed since the tool last saw it."""
+def scan(
+    root: Path, store: StateStore, *, now_ns: int | None = None, record: bool = True
+) -> CaptureResult:
+    """Journal every page file that changed since the tool last saw it.
+
+    ``record=False`` (a dry run) returns the entries without journaling them.
+    """
     now_ns = time.time_ns() if now_ns is None else now_ns
     known = _fingerprints(store)
     seen: set[str] = set()
@@ -92,7 +97,8 @@ def scan(root: Path, store: StateStore, *, now_ns: int | None = None) -> Capture
     for path, ref in known.items():
         if path not in seen and ref.sha256 is not None:
             entries.append(JournalEntry(path, "deleted", None, None, None, at))
-    store.append_journal(entries)
+    if record:
+        store.append_journal(entries)
     return CaptureResult(scanned=len(seen), hashed=hashed, journaled=entries)
 
 

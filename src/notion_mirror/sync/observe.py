@@ -23,6 +23,7 @@ __all__ = [
     "fetch_body",
     "floor_minute",
     "iso",
+    "observed_body",
     "parse_time",
     "properties_by_id",
     "schema_hash",
@@ -128,7 +129,11 @@ def complete_properties(
 
 
 def fetch_body(client: Any, page_id: str) -> ObservedBody:
-    md = client.retrieve_markdown(page_id)
+    return observed_body(client.retrieve_markdown(page_id))
+
+
+def observed_body(md: Any) -> ObservedBody:
+    """A markdown response (read or write) as the mirror keeps it, with writability."""
     text = body_codec.strip_volatile(md.markdown)
     if md.truncated or md.unknown_block_ids:
         count = len(md.unknown_block_ids)

@@ -117,9 +117,7 @@ def _hash(text: str) -> str:
 def observe_page(client: Any, page: Any) -> Observation:
     """Complete a queried page: truncated values filled in, body read."""
     props = complete_properties(client, page.id, properties_by_id(page.properties))
-    return Observation(
-        page.id, page.url, page.last_edited_time, props, fetch_body(client, page.id)
-    )
+    return Observation(page.id, page.url, page.last_edited_time, props, fetch_body(client, page.id))
 
 
 def base_from_observation(

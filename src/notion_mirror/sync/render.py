@@ -6,13 +6,20 @@ the mirror deterministic and ``git diff`` quiet.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from notion_mirror.codec import body as body_codec
 from notion_mirror.codec import document, properties
 from notion_mirror.store import PageBase
 
-__all__ = ["empty_value", "ordered_schema", "render_page", "title_property"]
+__all__ = [
+    "empty_value",
+    "ordered_schema",
+    "render_file",
+    "render_page",
+    "title_property",
+]
 
 _LIST_TYPES = {"title", "rich_text", "multi_select", "people", "files", "relation"}
 
@@ -42,20 +49,65 @@ def empty_value(schema_prop: dict[str, Any]) -> dict[str, Any]:
     return {"id": schema_prop["id"], "type": kind, kind: value}
 
 
-def render_page(schema: dict[str, dict[str, Any]], base: PageBase) -> bytes:
+# Kinds whose local value is re-rendered through the codec when kept in a
+# rewritten file, so it comes out in the same shape Notion's would (dates
+# unquoted, numbers as numbers); other kinds keep the user's text as is.
+_NORMALISED_KINDS = frozenset(
+    {"date", "number", "checkbox", "select", "status", "multi_select", "url", "email"}
+)
+
+
+def _local_fm(prop: dict[str, Any], raw: Any) -> Any:
+    kind = prop["type"]
+    if kind not in _NORMALISED_KINDS:
+        return raw
+    try:
+        payload = properties.from_frontmatter(prop, raw, path="", allow_new_options=True)
+    except Exception:  # validation already ran; keep the user's text as written
+        return raw
+    return properties.to_frontmatter(prop, {"type": kind, kind: payload[kind]})
+
+
+def render_file(
+    schema: Mapping[str, dict[str, Any]],
+    base: PageBase,
+    *,
+    keep_local: Mapping[str, Any] | None = None,
+    body: str | None = None,
+    conflicts: Mapping[str, Any] | None = None,
+) -> bytes:
+    """The file for ``base`` (Notion's values), keeping held-back local values.
+
+    ``keep_local`` maps property id -> the frontmatter value from the user's
+    file (a conflicted or unsent edit); ``body`` is the canonical body to show
+    (conflict markers included) instead of the base's; ``conflicts`` becomes
+    ``_notion.conflicts`` so both sides stay visible.
+    """
+    keep_local = keep_local or {}
     editable: dict[str, Any] = {}
     computed: dict[str, Any] = {}
-    for prop in ordered_schema(schema):
-        value_obj = base.properties.get(prop["id"])
-        if value_obj is None or value_obj.get("type") != prop["type"]:
-            # New property, or its type changed and the base predates it.
-            value_obj = empty_value(prop)
-        rendered = properties.to_frontmatter(prop, value_obj)
-        if properties.is_editable(prop, value_obj):
+    for prop in ordered_schema(dict(schema)):
+        pid = prop["id"]
+        if pid in keep_local:
+            editable[prop["name"]] = _local_fm(prop, keep_local[pid])
+            continue
+        value = base.properties.get(pid)
+        if value is None or value.get("type") != prop["type"]:
+            value = empty_value(prop)
+        rendered = properties.to_frontmatter(prop, value)
+        if properties.is_editable(prop, value):
             editable[prop["name"]] = rendered
         else:
             computed[prop["name"]] = rendered
     notion: dict[str, Any] = {"id": base.page_id, "url": base.url}
     if computed:
         notion["computed"] = computed
-    return document.render(editable, notion, body_codec.present(base.body))
+    if conflicts:
+        notion["conflicts"] = dict(conflicts)
+    text = body_codec.present(base.body if body is None else body)
+    return document.render(editable, notion, text)
+
+
+def render_page(schema: dict[str, dict[str, Any]], base: PageBase) -> bytes:
+    """The file for ``base`` exactly as Notion holds it."""
+    return render_file(schema, base)

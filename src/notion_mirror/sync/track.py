@@ -146,7 +146,10 @@ def preview(client: Any, ref: str, root: Path, limit: int) -> tuple[Target, Pull
         data = render_page(ds.raw["properties"], base)
         try:
             materialize.write_file(
-                root, wanted[page.id], data, tmp_dir=root / ".notion-mirror-preview-tmp",
+                root,
+                wanted[page.id],
+                data,
+                tmp_dir=root / ".notion-mirror-preview-tmp",
                 expected_hash=None,
             )
             report.created.append(wanted[page.id])

@@ -1,0 +1,443 @@
+"""Read one mirror file as the push planner needs it: validated, canonical, blocked or not.
+
+The planner compares three states per property and body (base, local, remote);
+this module produces the *local* one from the bytes on disk. Files are hostile
+input (editors, ``sed``, scripts, merges), so nothing here raises for bad
+input: every problem becomes one message in :attr:`LocalFile.errors`, all of
+them at once, so a user fixes a file in one pass instead of one error per
+sync. A file with any error is blocked as a whole: pushing "the valid half"
+of a file the user is still fixing would be a silent partial edit.
+
+Each message is the ``str()`` of a :class:`~notion_mirror.errors.FileInputError`,
+e.g. ``tasks/a.md:4: property 'Estimate': expected a number, found the string "three"``.
+
+Read-only values are enforced against the *base* rendering (what
+:func:`~notion_mirror.sync.render.render_page` wrote): a value the tool put
+under ``_notion.computed`` must not come back edited, and must not move to the
+top level, because nothing would sync it and the user would believe it had.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode
+
+from notion_mirror.codec import body as body_codec
+from notion_mirror.codec import document, properties
+from notion_mirror.errors import FileInputError
+from notion_mirror.notion.ids import normalize_id
+from notion_mirror.store import PageBase
+from notion_mirror.sync.render import empty_value, render_page
+
+__all__ = ["NOTION_KEYS", "LocalFile", "read_local"]
+
+# What notion-mirror writes under ``_notion``; anything else is a typo or a
+# misplaced property and would otherwise be dropped without a word.
+NOTION_KEYS = ("id", "url", "computed", "conflicts")
+_MAX_LISTED = 20
+_MAX_SHOWN = 80
+_LIST_TYPES = frozenset({"multi_select", "people", "relation", "files", "title", "rich_text"})
+# Same rule as document.parse: the closing delimiter of the frontmatter.
+_CLOSE = re.compile(r"^---[ \t]*$", re.MULTILINE)
+# Best-effort identity of a file whose YAML is broken: an indented ``id:`` under a
+# top-level ``_notion:`` line. Only used to say which page a blocked file belongs to.
+_NOTION_BLOCK = re.compile(r"^_notion:[ \t]*\n((?:[ \t]+[^\n]*\n|[ \t]*\n)*)", re.MULTILINE)
+_ID_LINE = re.compile(r"^[ \t]+id:[ \t]*(['\"]?)([0-9a-fA-F-]{32,36})\1[ \t]*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class LocalFile:
+    """One mirror file as read from disk.
+
+    ``props`` and ``raw`` hold only valid editable properties present at the top
+    level, keyed by property *id* (a property renamed in Notion keeps its id).
+    ``props`` values compare equal to :func:`properties.canonical_value` of the
+    matching Notion value; ``raw`` keeps the user's spelling for writing the file
+    back. ``errors`` non-empty means the whole file is blocked.
+    """
+
+    path: str
+    sha256: str
+    page_id: str | None
+    props: dict[str, Any]
+    raw: dict[str, Any]
+    body: str
+    has_conflict_markers: bool
+    conflicts_key: Any
+    errors: tuple[str, ...]
+
+    @property
+    def error(self) -> str | None:
+        """All problems as one text (one per line), or None when the file is usable."""
+        return "\n".join(self.errors) if self.errors else None
+
+
+def read_local(
+    path: str,
+    data: bytes,
+    schema: dict[str, dict[str, Any]],
+    base: PageBase | None,
+    *,
+    allow_new_options: bool = False,
+) -> LocalFile:
+    """Read and validate the mirror file ``path`` holding ``data``.
+
+    ``schema`` is the data source's ``properties`` (name -> property); ``base``
+    is the page's last synced state, or None for a file with no page yet.
+    Never raises for bad input; see :attr:`LocalFile.errors`.
+    """
+    data = bytes(data)
+    sha = hashlib.sha256(data).hexdigest()
+    try:
+        doc = document.parse(data, path=path)
+    except FileInputError as exc:
+        return _unreadable(path, sha, data, str(exc))
+    except Exception as exc:  # parse promises FileInputError; fail closed if it breaks that
+        return _unreadable(path, sha, data, str(_internal(path, exc)))
+    return _Reader(path, data, doc, schema, base, allow_new_options).read(sha)
+
+
+# ---------------------------------------------------------------------------- reader
+
+
+class _Reader:
+    """Collects every problem of one parsed file; one instance per read."""
+
+    def __init__(
+        self,
+        path: str,
+        data: bytes,
+        doc: document.Document,
+        schema: dict[str, dict[str, Any]],
+        base: PageBase | None,
+        allow_new_options: bool,
+    ) -> None:
+        self.path, self.data, self.doc, self.schema, self.base = path, data, doc, schema, base
+        self.allow_new = allow_new_options
+        self.errors: list[str] = []
+        self.props: dict[str, Any] = {}
+        self.raw: dict[str, Any] = {}
+        self.page_id: str | None = None
+        self._nested: dict[tuple[str, ...], int] | None = None
+
+    def fail(self, message: str, *, line: int | None, prop: str | None) -> None:
+        self.errors.append(str(FileInputError(self.path, message, line=line, prop=prop)))
+
+    def read(self, sha: str) -> LocalFile:
+        doc = self.doc
+        # key_lines is in file order, so the messages come out top to bottom.
+        for key in doc.key_lines:
+            if key == document.NOTION_KEY:
+                self._check_notion()
+            elif key in doc.properties:
+                self._read_prop(key, doc.properties[key])
+        body, markers = self._read_body()
+        return LocalFile(
+            path=self.path,
+            sha256=sha,
+            page_id=self.page_id,
+            props=self.props,
+            raw=self.raw,
+            body=body,
+            has_conflict_markers=markers,
+            conflicts_key=doc.notion.get("conflicts"),
+            errors=tuple(self.errors),
+        )
+
+    # ------------------------------------------------------------------ properties
+
+    def _read_prop(self, name: str, value: Any) -> None:
+        line = self.doc.key_lines.get(name)
+        prop = self.schema.get(name)
+        if prop is None:
+            self.fail(self._unknown_message(name), line=line, prop=name)
+            return
+        kind = prop.get("type")
+        if kind not in properties.EDITABLE_TYPES:
+            if kind in properties.COMPUTED_TYPES:
+                why = f"is a {kind} property, computed by Notion"
+            else:
+                why = f"has type {kind!r}, which notion-mirror cannot write"
+            self.fail(f"{why} (shown under _notion.computed); it cannot be edited",
+                      line=line, prop=name)  # fmt: skip
+            return
+        if self.base is not None:
+            value_obj = _base_value(prop, self.base)
+            if not properties.is_editable(prop, value_obj):
+                self.fail(f"read-only here: {_read_only_reason(prop, value_obj)}; edit it in "
+                          "Notion (its value is shown under _notion.computed)",
+                          line=line, prop=name)  # fmt: skip
+                return
+        try:
+            properties.from_frontmatter(prop, value, path=self.path, line=line,
+                                        allow_new_options=self.allow_new)  # fmt: skip
+            canonical = properties.frontmatter_to_canonical(prop, value, path=self.path,
+                                                            line=line)  # fmt: skip
+        except FileInputError as exc:
+            self.errors.append(str(exc))
+            return
+        except Exception as exc:  # a codec bug must block the file, not crash the sync
+            self.errors.append(str(_internal(self.path, exc, line=line, prop=name)))
+            return
+        self.props[prop["id"]] = canonical
+        self.raw[prop["id"]] = value
+
+    def _unknown_message(self, name: str) -> str:
+        editable = sorted(
+            n for n, p in self.schema.items() if p.get("type") in properties.EDITABLE_TYPES
+        )
+        hint = ""
+        folded = [n for n in self.schema if n.casefold() == name.casefold()]
+        close = difflib.get_close_matches(name, list(self.schema), n=1, cutoff=0.75)
+        if folded:
+            hint = f" (did you mean {folded[0]!r}? names are case-sensitive)"
+        elif close:
+            hint = f" (did you mean {close[0]!r}?)"
+        if name in NOTION_KEYS:
+            hint = f" (did you mean _notion.{name}? it belongs under _notion)"
+        shown = ", ".join(editable[:_MAX_LISTED])
+        if len(editable) > _MAX_LISTED:
+            shown += f", ... ({len(editable) - _MAX_LISTED} more)"
+        return (f"is not a property of this data source{hint}; "
+                f"its editable properties are: {shown or '(none)'}")  # fmt: skip
+
+    # ---------------------------------------------------------------------- _notion
+
+    def _check_notion(self) -> None:
+        notion = self.doc.notion
+        top = self.doc.key_lines.get(document.NOTION_KEY)
+        for key in notion:
+            if key not in NOTION_KEYS:
+                self.fail(f"is not a key notion-mirror writes; allowed under _notion: "
+                          f"{', '.join(NOTION_KEYS)}. Move properties to the top level",
+                          line=self._line(key), prop=f"_notion.{key}")  # fmt: skip
+        if "id" in notion:
+            raw_id = notion["id"]
+            try:
+                self.page_id = normalize_id(raw_id)
+            except (ValueError, TypeError):
+                self.fail(f"expected the page id (32 hex digits, dashes optional), found "
+                          f"{_show(raw_id)}; put back the id notion-mirror wrote, or remove "
+                          "_notion entirely to create a new page", line=self._line("id"),
+                          prop="_notion.id")  # fmt: skip
+        if self.base is None:
+            if "id" not in notion:
+                for key in ("url", "computed"):
+                    if key in notion:
+                        self.fail(f"a new file has no Notion page yet; remove _notion.{key}",
+                                  line=self._line(key) or top, prop=f"_notion.{key}")  # fmt: skip
+            return  # with an id but no base, the caller decides identity; nothing to compare
+        if "url" in notion and notion["url"] != self.base.url:
+            self.fail(f"is written by notion-mirror; edits to it are not synced "
+                      f"(put back {self.base.url})", line=self._line("url"),
+                      prop="_notion.url")  # fmt: skip
+        if notion.get("computed") is not None:
+            self._check_computed(notion["computed"])
+
+    def _check_computed(self, computed: Any) -> None:
+        line = self._line("computed")
+        if not isinstance(computed, dict):
+            self.fail(f"expected the mapping of computed values notion-mirror wrote, found "
+                      f"{_kind_of(computed)}; delete it or put it back", line=line,
+                      prop="_notion.computed")  # fmt: skip
+            return
+        assert self.base is not None
+        try:
+            # Compare after the same YAML round trip the file went through, so a
+            # date or a float compares as the user's parser sees it.
+            rendered = document.parse(render_page(self.schema, self.base), path=self.path)
+            expected = rendered.notion.get("computed") or {}
+        except Exception as exc:
+            self.fail(f"cannot be checked against Notion's values ({type(exc).__name__}: "
+                      f"{exc}); remove _notion.computed", line=line,
+                      prop="_notion.computed")  # fmt: skip
+            return
+        for name, value in computed.items():
+            where = self._line("computed", name) or line
+            prop = f"_notion.computed.{name}"
+            if name not in expected:
+                schema_prop = self.schema.get(name)
+                if schema_prop is not None and schema_prop.get("type") in properties.EDITABLE_TYPES:
+                    why = "is editable, so it belongs at the top level of the frontmatter"
+                else:
+                    why = "is not a value Notion computes for this page"
+                self.fail(f"{why}; remove it from _notion.computed", line=where, prop=prop)
+            elif not _same(value, expected[name]):
+                self.fail(f"is computed by Notion and cannot be edited (Notion has "
+                          f"{_show(expected[name])}); put it back or delete the line",
+                          line=where, prop=prop)  # fmt: skip
+
+    def _line(self, *keys: str) -> int | None:
+        """1-based line of a key under ``_notion`` (``("computed", name)`` one deeper)."""
+        if self._nested is None:
+            self._nested = _nested_lines(self.data)
+        return self._nested.get(keys)
+
+    # ------------------------------------------------------------------------ body
+
+    def _read_body(self) -> tuple[str, bool]:
+        file_body = self.doc.body
+        try:
+            body = body_codec.to_canonical(file_body)
+        except Exception as exc:  # to_canonical accepts any text; fail closed if it doesn't
+            self.errors.append(str(FileInputError(
+                self.path, f"the body could not be read ({type(exc).__name__}: {exc})",
+                line=_body_line(self.data),
+            )))  # fmt: skip
+            return file_body, body_codec.has_conflict_markers(file_body)
+        # Check both: the canonical form may re-render a marker line (e.g. as a heading).
+        markers = body_codec.has_conflict_markers(body) or body_codec.has_conflict_markers(
+            file_body
+        )
+        return body, markers
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _unreadable(path: str, sha: str, data: bytes, message: str) -> LocalFile:
+    text = data.decode("utf-8", errors="replace")
+    return LocalFile(
+        path=path,
+        sha256=sha,
+        page_id=_recover_id(text),
+        props={},
+        raw={},
+        body="",
+        has_conflict_markers=body_codec.has_conflict_markers(text),
+        conflicts_key=None,
+        errors=(message,),
+    )
+
+
+def _recover_id(text: str) -> str | None:
+    """The ``_notion.id`` of a file whose YAML doesn't parse, when it plainly has one.
+
+    Lets the planner say "page X is blocked" rather than mistake the file for a
+    new page; ambiguous text (two ids) gives None.
+    """
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n") + "\n"
+    close = _CLOSE.search(text, text.find("\n") + 1) if text.startswith("---") else None
+    front = text[: close.start()] if close else text
+    found = {
+        m.group(2)
+        for block in _NOTION_BLOCK.finditer(front)
+        for m in _ID_LINE.finditer(block.group(1))
+    }
+    if len(found) != 1:
+        return None
+    try:
+        return normalize_id(found.pop())
+    except ValueError:
+        return None
+
+
+def _nested_lines(data: bytes) -> dict[tuple[str, ...], int]:
+    """Lines of the keys under ``_notion`` and ``_notion.computed``.
+
+    document.parse only reports top-level lines. Called only after parse accepted
+    the file (no aliases, bounded size and depth), so composing again is cheap;
+    a line is a nicety, so any surprise just means no line.
+    """
+    lines: dict[tuple[str, ...], int] = {}
+    try:
+        text = data.decode("utf-8").removeprefix("\ufeff").replace("\r\n", "\n")
+        start = text.index("\n") + 1
+        close = _CLOSE.search(text, start)
+        if close is None:
+            return lines
+        loader = document.Loader(text[start : close.start()])
+        try:
+            root = loader.get_single_node()
+        finally:
+            loader.dispose()
+        if not isinstance(root, MappingNode):
+            return lines
+        for key, value in root.value:
+            if key.value != document.NOTION_KEY or not isinstance(value, MappingNode):
+                continue
+            for k2, v2 in value.value:
+                lines[(str(k2.value),)] = k2.start_mark.line + 2  # 1-based, after '---'
+                if k2.value == "computed" and isinstance(v2, MappingNode):
+                    for k3, _ in v2.value:
+                        lines[("computed", str(k3.value))] = k3.start_mark.line + 2
+    except (ValueError, yaml.YAMLError, AttributeError, TypeError):
+        return {}
+    return lines
+
+
+def _body_line(data: bytes) -> int | None:
+    try:
+        text = data.decode("utf-8").replace("\r\n", "\n")
+        close = _CLOSE.search(text, text.index("\n") + 1)
+    except ValueError:
+        return None
+    return None if close is None else text.count("\n", 0, close.end()) + 2
+
+
+def _base_value(prop: dict[str, Any], base: PageBase) -> dict[str, Any]:
+    """The value object render_page used for ``prop`` (same fallback rule)."""
+    value_obj = base.properties.get(prop["id"])
+    if value_obj is None or value_obj.get("type") != prop["type"]:
+        return empty_value(prop)
+    return value_obj
+
+
+def _read_only_reason(prop: dict[str, Any], value_obj: dict[str, Any]) -> str:
+    kind = prop["type"]
+    raw = value_obj.get(kind)
+    if value_obj.get("has_more"):
+        return "Notion returned only part of this value, so writing it back would cut it short"
+    if kind == "files" and any(f.get("type") != "external" for f in raw or []):
+        return "it holds files uploaded to Notion, which cannot be written back"
+    if kind in _LIST_TYPES and isinstance(raw, list) and len(raw) > properties.MAX_ITEMS:
+        return f"it has more than {properties.MAX_ITEMS} entries, more than one write can set"
+    if kind in ("title", "rich_text"):
+        return ("its text holds formatting the file cannot carry back exactly "
+                "(e.g. a link preview, a template mention or a custom emoji)")  # fmt: skip
+    return "its value cannot be written back exactly"
+
+
+def _internal(path: str, exc: Exception, **where: Any) -> FileInputError:
+    return FileInputError(
+        path, f"could not be read (internal error {type(exc).__name__}: {exc}); "
+        "please report this", **where,
+    )  # fmt: skip
+
+
+def _same(a: Any, b: Any) -> bool:
+    """YAML value equality that keeps ``true`` apart from ``1`` but ``3`` equal to ``3.0``."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return a == b or (math.isnan(a) and math.isnan(b))
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return type(a) is type(b) and a == b
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return _show(value)
+
+
+def _show(value: Any) -> str:
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=str, allow_nan=True)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
