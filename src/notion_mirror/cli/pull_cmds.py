@@ -193,6 +193,11 @@ def sync_cmd(
     force: bool = typer.Option(
         False, "--force", help="Proceed even when more than half the files vanished."
     ),
+    allow_new_options: bool = typer.Option(
+        False,
+        "--allow-new-options",
+        help="Let select/multi-select values add options to the schema (default: refuse).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print a machine-readable summary."),
 ) -> None:
     """Send local edits to Notion and bring Notion's changes into the folder.
@@ -210,7 +215,13 @@ def sync_cmd(
                 report = sync(
                     mirror,
                     client,
-                    SyncOptions(full=full, dry_run=dry_run, force=force, progress=progress),
+                    SyncOptions(
+                        full=full,
+                        dry_run=dry_run,
+                        force=force,
+                        allow_new_options=allow_new_options or None,
+                        progress=progress,
+                    ),
                 )
         finally:
             client.close()

@@ -60,6 +60,8 @@ class SyncOptions:
     full: bool = False
     dry_run: bool = False
     force: bool = False
+    # None: the mirror's config decides (``[options] allow_new_options``).
+    allow_new_options: bool | None = None
     workers: int = 4
     progress: Callable[[str, int, int | None], None] | None = None
 
@@ -210,7 +212,10 @@ class _Cycle:
         self.options = options
         cfg = mirror.config
         self.policy = Policy(mode=cfg.mode)
-        self.allow_new_options = bool(cfg.options.get("allow_new_options", False))
+        allow = options.allow_new_options
+        if allow is None:
+            allow = bool(cfg.options.get("allow_new_options", False))
+        self.allow_new_options = allow
 
     def run(self) -> SyncReport:
         root = self.mirror.root
@@ -411,14 +416,16 @@ class _Cycle:
             base = live_paths.get(path)
             if base is None or base.page_id in claimed:
                 continue  # an untracked file went away, or the page moved to another file
+            reported = base.deletion_reported or self.options.force
             inp = PageInput(
                 key=base.page_id,
                 page_id=base.page_id,
                 base=base_snapshot(schema, base),
                 local=None,
                 remote=None,
-                remote_state="unknown" if base.deletion_reported else "live",
-                deletion_reported=base.deletion_reported,
+                # --force is the explicit intent to restore now (after the guard).
+                remote_state="unknown" if reported else "live",
+                deletion_reported=reported,
                 pending_conflicts=conflicts.get(base.page_id, frozenset()),
             )
             works.append(
@@ -535,10 +542,25 @@ class _Cycle:
         if not needs_notion:
             self._settle_locally(w)
             _fill_from_plan(page, w.plan, executor.schema)
+            if w.local is None and w.base is not None and not w.input.deletion_reported:
+                # Reported, not acted on: the folder and Notion differ until the
+                # user trashes the page or the next sync restores the file.
+                page.pending = page.notes.pop() if page.notes else "deleted locally"
             return page
         out = self._restore_missing(executor, w) if w.local is None else executor.run(w)
+        if w.adopt_id and w.page_id is not None:
+            self._finish_adopted_create(w.page_id)
         _fill_from_outcome(page, out)
         return page
+
+    def _finish_adopted_create(self, page_id: str) -> None:
+        """A created page's id reached its file: its create command is over."""
+        base = self.store.get_page(page_id)
+        if base is None or base.file_hash is None:
+            return  # the file changed again before the id could be written
+        for cmd in self.store.open_commands(kind="create"):
+            if cmd.page_id == page_id and cmd.status == "created":
+                self.store.set_command(cmd.id, "done")
 
     def _settle_locally(self, w: Work) -> None:
         """No Notion call needed: record what the plan reports, adopt harmless edits."""

@@ -327,9 +327,7 @@ class Executor:
         if fp is None:
             out.notes.append("created in Notion; the id is added to the file on the next sync")
             return
-        self.store.put_page(
-            base.with_changes(file_hash=fp.sha256, file_size=fp.size, file_mtime_ns=fp.mtime_ns)
-        )
+        self.store.put_page(base.with_changes(**self._fingerprint(base, data, fp)))
         self._finish_command(work, "done")
         crash_point("after_settle")
 
@@ -461,7 +459,7 @@ class Executor:
         fp = self._write(work, data)
         fields: dict[str, Any] = {"path": work.path}
         if fp is not None:
-            fields.update(file_hash=fp.sha256, file_size=fp.size, file_mtime_ns=fp.mtime_ns)
+            fields.update(self._fingerprint(new_base, data, fp))
         else:
             # The file changed since it was read: that is a new local edit. The
             # old fingerprint stays, so the next scan journals it again.
@@ -562,14 +560,23 @@ class Executor:
         )
         fp = self._write(work, data)
         if fp is not None:
-            self.store.put_page(
-                work.base.with_changes(
-                    path=work.path,
-                    file_hash=fp.sha256,
-                    file_size=fp.size,
-                    file_mtime_ns=fp.mtime_ns,
-                )
-            )
+            fields = self._fingerprint(work.base, data, fp)
+            self.store.put_page(work.base.with_changes(path=work.path, **fields))
+
+    def _fingerprint(
+        self, base: PageBase, data: bytes, fp: materialize.FileFingerprint
+    ) -> dict[str, Any]:
+        """The file fingerprint to store with ``base``.
+
+        A file holding exactly the base gets its own fingerprint. A file that
+        keeps something the base does not (a conflicted or unsent local value)
+        gets the fingerprint of the base's own rendering instead, so scans and
+        pulls keep treating it as locally edited and never overwrite it.
+        """
+        own = render_file(self.schema, base)
+        if own == data:
+            return {"file_hash": fp.sha256, "file_size": fp.size, "file_mtime_ns": fp.mtime_ns}
+        return {"file_hash": materialize.hash_bytes(own), "file_size": None, "file_mtime_ns": None}
 
     # -------------------------------------------------------------- helpers
 

@@ -298,6 +298,10 @@ class _Reader:
         markers = body_codec.has_conflict_markers(body) or body_codec.has_conflict_markers(
             file_body
         )
+        if markers:
+            # Canonicalising would escape the marker lines (``\>\>...``); a marked
+            # body is never sent, only written back, so keep its lines as they are.
+            body = body_codec.unpresent(file_body)
         return body, markers
 
 

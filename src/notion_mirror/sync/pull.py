@@ -174,6 +174,7 @@ class _Pull:
         self.store = store
         self.options = options
         self.report = PullReport(full=options.full)
+        self._conflicted = {rec.page_id for rec in store.conflicts()}
 
     def _progress(self, phase: str, done: int, total: int | None = None) -> None:
         if self.options.progress is not None:
@@ -331,6 +332,11 @@ class _Pull:
         data = render_page(schema, new)
         root, tmp = self.mirror.root, self.mirror.tmp_dir
         current = old.path if old and old.state == "live" else None
+        if old is not None and current is not None and old.page_id in self._conflicted:
+            # Both sides of an open conflict live in the file until `resolve`.
+            self.report.local_edits.append(current)
+            self.store.put_page(old.with_changes(remote_dirty=True))
+            return
         if current is not None:
             status = materialize.file_status(
                 root / current,
