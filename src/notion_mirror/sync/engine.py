@@ -224,8 +224,7 @@ class _Cycle:
         max_seq = max((e.seq or 0 for e in self.store.journal()), default=0)
         self._guard_mass_deletion(journal)
 
-        if not dry:
-            reconcile_open_commands(self.mirror, self.client, self.store)
+        adopted = [] if dry else reconcile_open_commands(self.mirror, self.client, self.store)
         pull_report = _Pull(
             self.mirror,
             self.client,
@@ -241,6 +240,8 @@ class _Cycle:
         pull_report.local_edits.clear()
         pull_report.deleted_locally.clear()
         report = SyncReport(pull=pull_report, dry_run=dry)
+        for path, page_id in adopted:
+            report.pages.append(PageReport(path, page_id, created=True, notes=[ADOPTED]))
         schema = self.store.get_schema()
         if schema is None:
             return report
@@ -627,6 +628,7 @@ class _Cycle:
         return out
 
 
+ADOPTED = "created in Notion by an interrupted earlier sync: found and adopted, not created again"
 UNKNOWN_ID = (
     "_notion.id names a page this mirror does not know; remove `_notion` to create a new page"
 )
@@ -667,4 +669,3 @@ def _fill_from_outcome(page: PageReport, out: Outcome) -> None:
     page.blocked = out.blocked
     page.notes = out.notes
     page.pending = out.pending
-

@@ -132,10 +132,24 @@ class Remote:
     body: ObservedBody | None = None  # None: not read (unchanged since the base)
     raw_markdown: str | None = None
     read_minute: str | None = None  # Notion's minute before any write that follows
+    body_stale: bool = False  # the body may have changed in Notion and was not read
 
 
-def preflight(client: Any, page_id: str, base: PageBase | None, *, need_body: bool) -> Remote:
-    """Read the page as it is now; the body only when it may have changed or is to be written."""
+def preflight(
+    client: Any,
+    page_id: str,
+    base: PageBase | None,
+    *,
+    need_body: bool,
+    read_changed_body: bool = True,
+) -> Remote:
+    """Read the page as it is now.
+
+    The body is read when it is to be written (``need_body``), or when it may
+    have changed and ``read_changed_body``. Otherwise it is left unread and
+    the result says so (``body_stale``): the caller keeps the page marked for
+    a re-read instead of trusting the old body.
+    """
     try:
         page = client.retrieve_page(page_id)
     except NotFoundError:
@@ -149,8 +163,8 @@ def preflight(client: Any, page_id: str, base: PageBase | None, *, need_body: bo
         and page.last_edited_time == parse_time(base.last_edited_time)
         and page.last_edited_time < parse_time(base.observed_minute)
     )
-    if unchanged and not need_body:
-        return Remote("live", page, props, read_minute=minute)
+    if not need_body and (unchanged or not read_changed_body):
+        return Remote("live", page, props, read_minute=minute, body_stale=not unchanged)
     md = client.retrieve_markdown(page_id)
     return Remote("live", page, props, observed_body(md), md.markdown, minute)
 
@@ -202,7 +216,20 @@ class Executor:
     def _update(self, work: Work, out: Outcome) -> None:
         assert work.page_id is not None
         need_body = work.plan.push_body is not None
-        remote = preflight(self.client, work.page_id, work.base, need_body=need_body)
+        # A property-only edit does not need Notion's body: one read fewer per
+        # page; a body that may have changed is re-read by the next pull.
+        body_edited = (
+            work.local is not None
+            and work.input.base is not None
+            and work.local.body != work.input.base.body
+        )
+        remote = preflight(
+            self.client,
+            work.page_id,
+            work.base,
+            need_body=need_body,
+            read_changed_body=body_edited or work.plan.restore_file,
+        )
         inp = work.input
         if remote.state == "live":
             snap_body = body_codec.canonicalize(remote.body.markdown) if remote.body else None
@@ -260,6 +287,8 @@ class Executor:
         new_base = self._settled_base(
             work, plan, new_props, new_body, remote, last_edited, observed_minute
         )
+        if remote.body_stale and plan.push_body is None:
+            new_base = replace(new_base, remote_dirty=True)
         pushed_ids = set(plan.push_props)
         self._settle(work, plan, new_base, new_props, body_text, pushed_ids, out)
 

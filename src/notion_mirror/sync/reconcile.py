@@ -31,7 +31,11 @@ SEVERAL = (
 )
 
 
-def reconcile_open_commands(mirror: Mirror, client: Any, store: StateStore) -> None:
+def reconcile_open_commands(
+    mirror: Mirror, client: Any, store: StateStore
+) -> list[tuple[str, str]]:
+    """Settle open commands; returns ``(path, page_id)`` of creates found to have landed."""
+    adopted: list[tuple[str, str]] = []
     schema = None
     for cmd in store.open_commands():
         if cmd.kind != "create":
@@ -53,12 +57,14 @@ def reconcile_open_commands(mirror: Mirror, client: Any, store: StateStore) -> N
         matches = _matching_pages(mirror, client, store, cmd, schema)
         if len(matches) == 1:
             store.set_command(cmd.id, "created", page_id=matches[0].id)
+            adopted.append((cmd.payload.get("path") or cmd.page_key, matches[0].id))
             _ensure_base(mirror, client, store, store.get_command(cmd.id), schema)
         elif not matches:
             store.set_command(cmd.id, "abandoned", error="not created; retried")
         else:
             ids = ", ".join(p.id for p in matches)
             store.set_command(cmd.id, "ambiguous", error=SEVERAL.format(n=len(matches), ids=ids))
+    return adopted
 
 
 def _matching_pages(
