@@ -17,7 +17,8 @@ from notion_mirror.errors import EXIT_USAGE, MirrorError
 
 __all__ = ["err_console", "fail", "handle_errors", "make_client", "print_json", "progress_bar"]
 
-err_console = Console(stderr=True, highlight=False)
+# soft_wrap: paths and error messages must stay on one line for grep and copy-paste.
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def make_client() -> Any:

@@ -43,7 +43,10 @@ Then try:
 
   ls; cat "$(ls *.md | head -1)"      # one Markdown file per row
   grep -l "Priority: High" *.md       # properties are plain YAML
-  notion-mirror sync                  # pull what changed in Notion
+  sed -i 's/^Priority: Low/Priority: Medium/' *.md
+  notion-mirror status                # what you changed, per property
+  notion-mirror diff                  # what sync would send
+  notion-mirror sync                  # send it, and pull what changed in Notion
   notion-mirror sync --full --json    # a complete membership scan, as JSON
 
 The emulator keeps its data in {demo.directory}/.notion-mirror/; run the demo

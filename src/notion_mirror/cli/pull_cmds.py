@@ -14,7 +14,7 @@ from notion_mirror.cli._common import (
     progress_bar,
 )
 from notion_mirror.cli.app import app
-from notion_mirror.errors import EXIT_CONFLICT, EXIT_OK
+from notion_mirror.errors import EXIT_CONFLICT, EXIT_OK, UsageError
 from notion_mirror.mirror import open_mirror
 from notion_mirror.sync.engine import SyncOptions, SyncReport, sync
 from notion_mirror.sync.pull import PullReport
@@ -181,6 +181,17 @@ def _print_sync(report: SyncReport, root: Path) -> None:
         err_console.print(f"  read-only body: {path}: {reason}", markup=False)
 
 
+def _relative(root: Path, files: list[Path]) -> frozenset[str]:
+    out = set()
+    for f in files:
+        path = (Path.cwd() / f).resolve()
+        try:
+            out.add(str(path.relative_to(root.resolve())))
+        except ValueError:
+            raise UsageError(f"{f}: not a file of the mirror at {root}") from None
+    return frozenset(out)
+
+
 @app.command("sync")
 def sync_cmd(
     directory: Path | None = typer.Argument(
@@ -197,6 +208,12 @@ def sync_cmd(
         False,
         "--allow-new-options",
         help="Let select/multi-select values add options to the schema (default: refuse).",
+    ),
+    allow_deleting: list[Path] = typer.Option(
+        [],
+        "--allow-deleting-content",
+        metavar="FILE",
+        help="Let this file's body edit delete child pages/databases in Notion (repeatable).",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print a machine-readable summary."),
 ) -> None:
@@ -220,6 +237,7 @@ def sync_cmd(
                         dry_run=dry_run,
                         force=force,
                         allow_new_options=allow_new_options or None,
+                        allow_deleting=_relative(mirror.root, allow_deleting),
                         progress=progress,
                     ),
                 )

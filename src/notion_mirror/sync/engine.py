@@ -35,7 +35,7 @@ from notion_mirror.sync.plan import (
     Snapshot,
     plan_page,
 )
-from notion_mirror.sync.pull import PullOptions, PullReport, _Pull
+from notion_mirror.sync.pull import LAST_SYNC, PullOptions, PullReport, _Pull
 from notion_mirror.sync.reconcile import reconcile_open_commands
 from notion_mirror.sync.snapshots import FileRead, base_snapshot, read_file
 
@@ -62,6 +62,8 @@ class SyncOptions:
     force: bool = False
     # None: the mirror's config decides (``[options] allow_new_options``).
     allow_new_options: bool | None = None
+    # Relative paths whose body writes may delete child pages or databases.
+    allow_deleting: frozenset[str] = frozenset()
     workers: int = 4
     progress: Callable[[str, int, int | None], None] | None = None
 
@@ -194,8 +196,6 @@ def inspect(mirror: Mirror) -> Inspection:
         )
 
 
-LAST_SYNC = "last_sync"
-
 
 def sync(mirror: Mirror, client: Any, options: SyncOptions | None = None) -> SyncReport:
     """Run one full cycle (capture, pull, push) on ``mirror``."""
@@ -264,6 +264,7 @@ class _Cycle:
             data_source_id=self.mirror.config.data_source_id,
             policy=self.policy,
             allow_new_options=self.allow_new_options,
+            allow_deleting=self.options.allow_deleting,
         )
         self._record_intent(works)
         for done, w in enumerate(works, 1):

@@ -29,6 +29,7 @@ from notion_mirror.codec import properties
 from notion_mirror.errors import (
     AmbiguousOutcomeError,
     NotFoundError,
+    NotionValidationError,
     PermanentError,
 )
 from notion_mirror.store import ConflictRecord, PageBase, StateStore
@@ -181,6 +182,7 @@ class Executor:
         data_source_id: str,
         policy: Policy,
         allow_new_options: bool,
+        allow_deleting: frozenset[str] = frozenset(),
     ) -> None:
         self.root = root
         self.tmp_dir = tmp_dir
@@ -191,6 +193,9 @@ class Executor:
         self.data_source_id = data_source_id
         self.policy = policy
         self.allow_new_options = allow_new_options
+        # Paths whose body writes may delete child pages/databases in Notion:
+        # only ever on the user's explicit request, per file.
+        self.allow_deleting = allow_deleting
 
     # -------------------------------------------------------------- entry point
 
@@ -205,10 +210,21 @@ class Executor:
             if work.command_id is not None:
                 self.store.set_command(work.command_id, "ambiguous", error=str(exc))
             out.pending = f"Notion's answer was lost ({exc}); the next sync checks what landed"
-        except PermanentError as exc:
+        except (PermanentError, NotionValidationError) as exc:
+            # Notion refused (no access, invalid for Notion): this page waits,
+            # the rest of the cycle goes on. What already landed settles next run.
             if work.command_id is not None:
                 self.store.set_command(work.command_id, "failed", error=str(exc))
-            out.blocked.append(("page", f"Notion refused the write: {exc}"))
+            if "would delete" in str(exc):
+                out.blocked.append(
+                    (
+                        "body",
+                        f"Notion refused the write: {exc}. If deleting them is intended, run "
+                        f"`notion-mirror sync --allow-deleting-content '{work.path}'`",
+                    )
+                )
+            else:
+                out.blocked.append(("page", f"Notion refused the write: {exc}"))
         return out
 
     # -------------------------------------------------------------- updates
@@ -272,7 +288,8 @@ class Executor:
         if plan.push_body is not None:
             self._command(work, "sending", plan)
             crash_point("before_send")
-            new_body = self._push_body(work.page_id, remote, plan.push_body)
+            allowed = work.path in self.allow_deleting
+            new_body = self._push_body(work.page_id, remote, plan.push_body, allow_deleting=allowed)
             crash_point("after_send")
             out.pushed.append("body")
         if work.command_id is not None and (plan.push_props or plan.push_body is not None):
@@ -312,18 +329,22 @@ class Executor:
                 name = self.by_id[pid]["name"]
                 out.notes.append(f"Notion stored {name} in its own form; the file shows it")
 
-    def _push_body(self, page_id: str, remote: Remote, new: str) -> ObservedBody:
+    def _push_body(
+        self, page_id: str, remote: Remote, new: str, *, allow_deleting: bool
+    ) -> ObservedBody:
         assert remote.body is not None and remote.raw_markdown is not None
         ops = body_codec.diff_updates(body_codec.canonicalize(remote.body.markdown), new)
         md = None
         if ops and all(_unique(remote.raw_markdown, op["old_str"]) for op in ops):
-            md = self.client.update_markdown_content(page_id, ops)
+            md = self.client.update_markdown_content(
+                page_id, ops, allow_deleting_content=allow_deleting
+            )
             got = observed_body(md)
             if body_codec.canonicalize(got.markdown) == new:
                 return got
             # An op Notion skipped or matched differently: one whole-body write
             # makes the outcome exact (it is still the base we just read).
-        md = self.client.replace_markdown(page_id, new)
+        md = self.client.replace_markdown(page_id, new, allow_deleting_content=allow_deleting)
         return observed_body(md)
 
     # -------------------------------------------------------------- creates

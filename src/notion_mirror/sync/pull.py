@@ -50,6 +50,7 @@ __all__ = [
 ]
 
 WATERMARK = "watermark"
+LAST_SYNC = "last_sync"  # Notion's clock at the end of the last completed cycle
 
 
 @dataclass(frozen=True)
@@ -254,6 +255,7 @@ class _Pull:
             self.store.set_schema(schema, new_hash)
             if max_edit is not None:
                 self.store.set_meta(WATERMARK, iso(floor_minute(max_edit)))
+            self.store.set_meta(LAST_SYNC, iso(server_now(self.client)))
         return self.report
 
     def _observe_by_id(self, page_id: str) -> Observation | None:
