@@ -48,6 +48,7 @@ def env(emulator: EmulatorHandle) -> dict[str, str]:
     e = base_env()
     e["NOTION_API_BASE_URL"] = emulator.base_url
     e["NOTION_API_TOKEN"] = emulator.token
+    e["NOTION_MIRROR_RATE_LIMIT"] = "50"  # the emulator has no limit to respect
     return e
 
 

@@ -138,6 +138,7 @@ def env(emulator: EmulatorHandle) -> dict[str, str]:
     e["COLUMNS"] = "200"  # keep rich from wrapping the lines the tests read
     e["NOTION_API_BASE_URL"] = emulator.base_url
     e["NOTION_API_TOKEN"] = emulator.token
+    e["NOTION_MIRROR_RATE_LIMIT"] = "50"  # the emulator has no limit to respect
     return e
 
 

@@ -4,6 +4,7 @@ codes, progress on stderr, and JSON or one-line summaries."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from notion_mirror.errors import EXIT_USAGE, MirrorError
+from notion_mirror.errors import EXIT_USAGE, MirrorError, UsageError
 
 __all__ = ["err_console", "fail", "handle_errors", "make_client", "print_json", "progress_bar"]
 
@@ -21,10 +22,27 @@ __all__ = ["err_console", "fail", "handle_errors", "make_client", "print_json", 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+RATE_ENV = "NOTION_MIRROR_RATE_LIMIT"
+
+
 def make_client() -> Any:
+    """The client from the environment.
+
+    ``NOTION_MIRROR_RATE_LIMIT`` (requests per second, default Notion's 3)
+    exists for the local emulator and for integrations Notion allows more.
+    """
     from notion_mirror.notion import NotionClient
 
-    return NotionClient()
+    raw = os.environ.get(RATE_ENV)
+    if raw is None:
+        return NotionClient()
+    try:
+        rate = float(raw)
+        if rate <= 0:
+            raise ValueError
+    except ValueError:
+        raise UsageError(f"{RATE_ENV} must be a positive number, not {raw!r}") from None
+    return NotionClient(rate_limit=rate, burst=max(3, int(rate)))
 
 
 def print_json(data: Any) -> None:

@@ -33,7 +33,13 @@ def _root(
 def _register() -> None:
     # Commands register themselves on import; importing here keeps app.py the
     # one place that knows the full command list.
-    from notion_mirror.cli import demo_cmd, emulator_cmd, local_cmds, pull_cmds  # noqa: F401
+    from notion_mirror.cli import (  # noqa: F401
+        demo_cmd,
+        emulator_cmd,
+        local_cmds,
+        pull_cmds,
+        watch_cmd,
+    )
 
 
 _register()

@@ -17,6 +17,7 @@ import typer
 from notion_mirror.cli._common import err_console, handle_errors, make_client, print_json
 from notion_mirror.cli.app import app
 from notion_mirror.errors import EXIT_CONFLICT, EXIT_OK
+from notion_mirror.lock import writer_lock
 from notion_mirror.mirror import Mirror, open_mirror
 from notion_mirror.sync import lifecycle
 from notion_mirror.sync import status as status_lib
@@ -59,6 +60,13 @@ def status_cmd(
 def _print_status(st: status_lib.Status) -> None:
     _say(f"mirror: {st.root}")
     _say(f"last sync: {st.last_sync or 'never'}")
+    if st.writer:
+        w = st.writer
+        _say(f"running: notion-mirror {w['command']} (pid {w['pid']}, since {w['since']})")
+        if w.get("last_cycle"):
+            _say(f"  last cycle: {w['last_cycle']}")
+        if w.get("last_error"):
+            _say(f"  last error: {w['last_error']}")
     if st.clean:
         _say("nothing to sync, no conflicts")
         return
@@ -219,7 +227,8 @@ def resolve_cmd(
         raise fail(f"--keep must be one of: {', '.join(KEEP_CHOICES)}")
     with handle_errors():
         mirror, rel = lifecycle.locate_file(file)
-        result = resolve_file(mirror, rel, keep, connect=make_client)
+        with writer_lock(mirror.state_dir, "resolve"):
+            result = resolve_file(mirror, rel, keep, connect=make_client)
     if as_json:
         print_json(result.to_json())
         raise typer.Exit(EXIT_OK)
@@ -265,7 +274,8 @@ def trash_cmd(
         mirror, rel = lifecycle.locate_file(file)
         client = make_client()
         try:
-            result = lifecycle.trash_file(mirror, client, rel, force=force)
+            with writer_lock(mirror.state_dir, "trash"):
+                result = lifecycle.trash_file(mirror, client, rel, force=force)
         finally:
             client.close()
     if as_json:
@@ -302,7 +312,8 @@ def restore_cmd(
         mirror, page_id, rel = lifecycle.find_restore_target(ref, directory=directory)
         client = make_client()
         try:
-            result = lifecycle.restore(mirror, client, page_id, rel)
+            with writer_lock(mirror.state_dir, "restore"):
+                result = lifecycle.restore(mirror, client, page_id, rel)
         finally:
             client.close()
     if as_json:

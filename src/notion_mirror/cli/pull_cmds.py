@@ -15,6 +15,7 @@ from notion_mirror.cli._common import (
 )
 from notion_mirror.cli.app import app
 from notion_mirror.errors import EXIT_CONFLICT, EXIT_OK, UsageError
+from notion_mirror.lock import writer_lock
 from notion_mirror.mirror import open_mirror
 from notion_mirror.sync.engine import SyncOptions, SyncReport, sync
 from notion_mirror.sync.pull import PullReport
@@ -209,6 +210,13 @@ def sync_cmd(
         "--allow-new-options",
         help="Let select/multi-select values add options to the schema (default: refuse).",
     ),
+    wait: float = typer.Option(
+        0.0,
+        "--wait",
+        min=0,
+        metavar="SECONDS",
+        help="If another notion-mirror is syncing this folder, wait this long for it.",
+    ),
     allow_deleting: list[Path] = typer.Option(
         [],
         "--allow-deleting-content",
@@ -228,7 +236,10 @@ def sync_cmd(
         mirror = open_mirror(directory)
         client = make_client()
         try:
-            with progress_bar(not as_json) as progress:
+            with (
+                writer_lock(mirror.state_dir, "sync", wait=wait),
+                progress_bar(not as_json) as progress,
+            ):
                 report = sync(
                     mirror,
                     client,

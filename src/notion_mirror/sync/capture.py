@@ -18,7 +18,7 @@ from pathlib import Path
 from notion_mirror.store import JournalEntry, StateStore
 from notion_mirror.sync.materialize import MTIME_TRUST_NS, hash_bytes
 
-__all__ = ["CaptureResult", "capture_path", "is_page_file", "scan"]
+__all__ = ["CaptureResult", "capture_path", "capture_paths", "is_page_file", "scan"]
 
 
 @dataclass(frozen=True)
@@ -100,6 +100,36 @@ def scan(
     if record:
         store.append_journal(entries)
     return CaptureResult(scanned=len(seen), hashed=hashed, journaled=entries)
+
+
+def capture_paths(root: Path, store: StateStore, names: set[str]) -> list[JournalEntry]:
+    """Journal the named paths that differ from what the tool last saw there.
+
+    The watcher's intake: an event is only a hint, so each path is judged by
+    its content now. A file the tool itself just wrote hashes to its own
+    fingerprint and is not journaled (own writes are not user edits); the
+    several events of an editor's save collapse into the file's final state.
+    """
+    known = _fingerprints(store)
+    at = _now_iso()
+    entries: list[JournalEntry] = []
+    for name in sorted(names):
+        if not is_page_file(name):
+            continue
+        ref = known.get(name)
+        path = root / name
+        try:
+            st = path.stat()
+            digest = hash_bytes(path.read_bytes()) if path.is_file() else None
+        except FileNotFoundError:
+            if ref is not None and ref.sha256 is not None:
+                entries.append(JournalEntry(name, "deleted", None, None, None, at))
+            continue
+        if digest is None or (ref is not None and digest == ref.sha256):
+            continue
+        entries.append(JournalEntry(name, "changed", digest, st.st_size, st.st_mtime_ns, at))
+    store.append_journal(entries)
+    return entries
 
 
 def capture_path(root: Path, store: StateStore, name: str) -> JournalEntry | None:

@@ -66,6 +66,8 @@ class SyncOptions:
     allow_deleting: frozenset[str] = frozenset()
     workers: int = 4
     progress: Callable[[str, int, int | None], None] | None = None
+    # Asked between pages; True ends the cycle early and safely (watch, on SIGTERM).
+    should_stop: Callable[[], bool] | None = None
 
 
 @dataclass
@@ -105,6 +107,7 @@ class SyncReport:
     pages: list[PageReport] = field(default_factory=list)
     dry_run: bool = False
     plans: list[tuple[str, PagePlan]] = field(default_factory=list)
+    stopped: bool = False  # ended early on request; the rest waits for the next cycle
     # Every conflict still open after the cycle (including older ones).
     open_conflicts: list[Any] = field(default_factory=list)
 
@@ -267,11 +270,18 @@ class _Cycle:
             allow_deleting=self.options.allow_deleting,
         )
         self._record_intent(works)
+        waiting: set[str] = set()
         for done, w in enumerate(works, 1):
+            if self.options.should_stop is not None and self.options.should_stop():
+                # Stop between pages: what was not executed keeps its journal
+                # entries, and its recorded commands are settled next run.
+                waiting = {x.path for x in works[done - 1 :] if x.path}
+                report.stopped = True
+                break
             report.pages.append(self._execute(executor, w))
             if self.options.progress is not None:
                 self.options.progress("push", done, len(works))
-        self.store.clear_journal(set(journal), up_to_seq=max_seq)
+        self.store.clear_journal(set(journal) - waiting, up_to_seq=max_seq)
         self.store.prune_outbox()
         self.store.set_meta(LAST_SYNC, iso(server_now(self.client)))
         report.open_conflicts = self.store.conflicts()

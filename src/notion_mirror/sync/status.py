@@ -61,6 +61,8 @@ class Status:
     pending: list[dict[str, Any]] = field(default_factory=list)  # open outbox commands
     notes: list[dict[str, Any]] = field(default_factory=list)  # path, note
     last_sync: str | None = None
+    # The process holding the writer lock (watch, mount or a running sync), if any.
+    writer: dict[str, Any] | None = None
 
     @property
     def clean(self) -> bool:
@@ -86,6 +88,7 @@ class Status:
             "pending": self.pending,
             "notes": self.notes,
             "last_sync": self.last_sync,
+            "writer": self.writer,
         }
 
 
@@ -93,7 +96,7 @@ def status(mirror: Mirror) -> Status:
     """What the next ``sync`` would send, and what is blocked or in conflict."""
     found = inspect(mirror)
     schema = found.schema
-    out = Status(str(mirror.root), last_sync=found.last_sync)
+    out = Status(str(mirror.root), last_sync=found.last_sync, writer=_writer(mirror))
     recorded = {(c.page_id, c.surface) for c in found.conflicts}
     for rec in found.conflicts:
         out.conflicts.append(_conflict_entry(rec, schema))
@@ -142,6 +145,22 @@ def status(mirror: Mirror) -> Status:
                 "error": cmd.error,
             }
         )
+    return out
+
+
+def _writer(mirror: Mirror) -> dict[str, Any] | None:
+    """Who holds the writer lock now, with the daemon's last cycle when it is ``watch``."""
+    from notion_mirror.lock import holder
+    from notion_mirror.watch import read_daemon_state
+
+    who = holder(mirror.state_dir)
+    if who is None:
+        return None
+    out: dict[str, Any] = {"pid": who.pid, "command": who.command, "since": who.since}
+    if who.command == "watch":
+        daemon = read_daemon_state(mirror) or {}
+        for key in ("last_cycle", "last_result", "last_error"):
+            out[key] = daemon.get(key)
     return out
 
 

@@ -5,15 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from notion_mirror.notion import NotionClient
-from tests.integration.sync.test_push_engine import (  # noqa: F401 - fixtures
-    PATCH_BODY,
-    api,
-    body_of,
-    client,
-    make_world,
-    writes,
-)
 from tests.helpers import NotionAPI, title
+from tests.integration.sync.test_push_engine import PATCH_BODY, body_of, make_world, writes
 
 
 def test_deleting_a_child_page_needs_the_explicit_flag(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,22 +13,7 @@ from notion_mirror.mirror import open_mirror
 from notion_mirror.notion import NotionClient
 from notion_mirror.sync.pull import PullOptions, pull
 from notion_mirror.sync.track import track
-from notion_mirror.testing import EmulatorHandle
 from tests.helpers import ALL_TYPES_SCHEMA, NotionAPI, snapshot, title, tree
-
-
-@pytest.fixture
-def api(emulator: EmulatorHandle) -> Iterator[NotionAPI]:
-    a = NotionAPI(emulator)
-    yield a
-    a.close()
-
-
-@pytest.fixture
-def client(emulator: EmulatorHandle) -> Iterator[NotionClient]:
-    c = NotionClient(token=emulator.token, base_url=emulator.base_url, rate_limit=None)
-    yield c
-    c.close()
 
 
 def frontmatter(path: Path) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -127,20 +127,6 @@ def query_ids(api: NotionAPI, ds_id: str) -> list[str]:
 
 
 # ------------------------------------------------------------------ fixtures
-
-
-@pytest.fixture
-def api(emulator: EmulatorHandle) -> Iterator[NotionAPI]:
-    a = NotionAPI(emulator)
-    yield a
-    a.close()
-
-
-@pytest.fixture
-def client(emulator: EmulatorHandle) -> Iterator[NotionClient]:
-    c = NotionClient(token=emulator.token, base_url=emulator.base_url, rate_limit=None)
-    yield c
-    c.close()
 
 
 @dataclass
