@@ -34,10 +34,14 @@ def _register() -> None:
     # Commands register themselves on import; importing here keeps app.py the
     # one place that knows the full command list.
     from notion_mirror.cli import (  # noqa: F401
+        config_cmd,
         demo_cmd,
+        doctor_cmd,
         emulator_cmd,
         local_cmds,
+        new_cmd,
         pull_cmds,
+        schema_cmd,
         watch_cmd,
     )
 

@@ -26,7 +26,9 @@ import sqlite_utils
 from notion_mirror.store._migrations import MIGRATIONS, SCHEMA_VERSION
 from notion_mirror.store.outbox import OutboxMixin
 
-__all__ = ["SCHEMA_VERSION", "JournalEntry", "PageBase", "StateStore"]
+__all__ = ["SCHEMA_HISTORY", "SCHEMA_VERSION", "JournalEntry", "PageBase", "StateStore"]
+
+SCHEMA_HISTORY = "schema_history"
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,25 @@ class PageBase:
 
 
 _JSON_FIELDS = ("properties",)
+
+
+def _remember(history: dict[str, dict[str, list[str]]], schema: dict[str, Any]) -> None:
+    """Add the names, types and options of ``schema`` to ``history`` (in place)."""
+    for prop in schema.values():
+        if not isinstance(prop, dict) or not prop.get("id"):
+            continue
+        entry = history.setdefault(str(prop["id"]), {"names": [], "types": [], "options": []})
+        kind = prop.get("type")
+        config = prop.get(kind) if isinstance(kind, str) else None
+        options = config.get("options") if isinstance(config, dict) else None
+        found = (
+            ("names", [prop.get("name")]),
+            ("types", [kind]),
+            ("options", [o.get("name") for o in options or [] if isinstance(o, dict)]),
+        )
+        for key, values in found:
+            seen = entry.setdefault(key, [])
+            seen.extend(v for v in values if isinstance(v, str) and v not in seen)
 
 
 def _to_row(base: PageBase) -> dict[str, Any]:
@@ -174,9 +195,25 @@ class StateStore(OutboxMixin):
 
     def set_schema(self, schema: dict[str, Any], schema_hash: str) -> None:
         with self.atomic():
+            history = self.get_schema_history()
+            if not history:
+                # First history for an older mirror: what the files were written with.
+                _remember(history, self.get_schema() or {})
+            _remember(history, schema)
             # Key order is kept: it is the order properties appear in files.
             self.set_meta("schema", json.dumps(schema, ensure_ascii=False))
             self.set_meta("schema_hash", schema_hash)
+            self.set_meta(SCHEMA_HISTORY, json.dumps(history, ensure_ascii=False, sort_keys=True))
+
+    def get_schema_history(self) -> dict[str, dict[str, list[str]]]:
+        """Every name, type and option each property id has had in a stored schema.
+
+        ``{id: {"names": [...], "types": [...], "options": [...]}}``, oldest first.
+        Files edited before a schema change still use the old names, types and
+        options; this is what lets a sync tell drift from a typo.
+        """
+        raw = self.get_meta(SCHEMA_HISTORY)
+        return json.loads(raw) if raw else {}
 
     # -- pages --------------------------------------------------------------
 

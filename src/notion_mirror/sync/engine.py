@@ -18,8 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from notion_mirror.errors import MirrorError
+from notion_mirror.errors import MirrorError, NotFoundError
 from notion_mirror.mirror import Mirror
+from notion_mirror.schema.drift import drift_of
 from notion_mirror.store import PageBase, StateStore
 from notion_mirror.sync import capture
 from notion_mirror.sync.execute import Executor, Outcome, Work, new_client_key, preflight
@@ -37,6 +38,7 @@ from notion_mirror.sync.plan import (
 )
 from notion_mirror.sync.pull import LAST_SYNC, PullOptions, PullReport, _Pull
 from notion_mirror.sync.reconcile import reconcile_open_commands
+from notion_mirror.sync.render import deleted_name
 from notion_mirror.sync.snapshots import FileRead, base_snapshot, read_file
 
 __all__ = [
@@ -254,6 +256,8 @@ class _Cycle:
             for w in works:
                 page = PageReport(w.path or w.key, w.page_id)
                 _fill_from_plan(page, w.plan, schema)
+                if w.local is not None:
+                    page.notes += _renamed_notes(w.local)
                 report.pages.append(page)
                 report.plans.append((w.path or w.key, w.plan))
             return report
@@ -327,6 +331,9 @@ class _Cycle:
             if cmd.status == "ambiguous"
         }
 
+        # Files edited while the schema changed in Notion still use old names,
+        # types and options: the schema's history tells drift from typos.
+        drift = drift_of(schema, self.store.get_schema_history())
         reads: dict[str, tuple[FileRead, LocalFile]] = {}
         deleted: list[str] = []
         for path in sorted(journal):
@@ -337,13 +344,18 @@ class _Cycle:
                 continue
             base = live_paths.get(path)
             local = read_local(
-                path, fr.data, schema, base, allow_new_options=self.allow_new_options
+                path, fr.data, schema, base, allow_new_options=self.allow_new_options, drift=drift
             )
             if local.page_id is not None and (base is None or base.page_id != local.page_id):
                 other = bases.get(local.page_id)
                 if other is not None:
                     local = read_local(
-                        path, fr.data, schema, other, allow_new_options=self.allow_new_options
+                        path,
+                        fr.data,
+                        schema,
+                        other,
+                        allow_new_options=self.allow_new_options,
+                        drift=drift,
                     )
             reads[path] = (fr, local)
 
@@ -461,7 +473,12 @@ class _Cycle:
                 if fr is None or path is None:
                     continue
                 local = read_local(
-                    path, fr.data, schema, base, allow_new_options=self.allow_new_options
+                    path,
+                    fr.data,
+                    schema,
+                    base,
+                    allow_new_options=self.allow_new_options,
+                    drift=drift,
                 )
                 works.append(
                     self._work(
@@ -480,6 +497,8 @@ class _Cycle:
         pending: frozenset[str],
     ) -> Work:
         ok = local.error is None
+        if ok and local.retyped:
+            base = self._rebase_retyped(schema, base, local.retyped)
         inp = PageInput(
             key=base.page_id,
             page_id=base.page_id,
@@ -488,6 +507,7 @@ class _Cycle:
             remote=None,
             remote_state="trashed" if base.state == "trashed" else "live",
             local_error=local.error,
+            local_blocked_props=dict(local.blocked) if ok else {},
             body_writable=base.body_writable,
             body_reason=base.body_reason,
             body_has_conflict_markers=local.has_conflict_markers,
@@ -497,6 +517,34 @@ class _Cycle:
         return Work(
             base.page_id, base.page_id, path, base, local, fr, inp, plan_page(inp, self.policy)
         )
+
+    def _rebase_retyped(
+        self, schema: dict[str, Any], base: PageBase, retyped: frozenset[str]
+    ) -> PageBase:
+        """Take Notion's converted values as the base of properties whose type changed.
+
+        The stored base holds the old type's value, which no longer compares
+        with anything: Notion's conversion of it is what the local edit is
+        judged against, so a valid edit is sent and an invalid one is held
+        back with its reason (instead of a conflict nobody caused). One page
+        read, only for pages that edited a property Notion retyped.
+        """
+        if self.client is None:
+            return base  # status/diff: no network
+        from notion_mirror.sync.observe import complete_properties, properties_by_id
+
+        try:
+            page = self.client.retrieve_page(base.page_id)
+        except NotFoundError:
+            return base  # the executor's preflight reports it
+        now = complete_properties(self.client, base.page_id, properties_by_id(page.properties))
+        types = {p["id"]: p["type"] for p in schema.values()}
+        props = dict(base.properties)
+        for pid in retyped:
+            value = now.get(pid)
+            if isinstance(value, dict) and value.get("type") == types.get(pid):
+                props[pid] = value
+        return base.with_changes(properties=props)
 
     def _blocked(
         self, path: str, read: tuple[FileRead, LocalFile], pid: str | None, reason: str
@@ -563,6 +611,8 @@ class _Cycle:
         if w.adopt_id and w.page_id is not None:
             self._finish_adopted_create(w.page_id)
         _fill_from_outcome(page, out)
+        if w.local is not None:
+            page.notes += _renamed_notes(w.local)
         return page
 
     def _finish_adopted_create(self, page_id: str) -> None:
@@ -645,10 +695,21 @@ UNKNOWN_ID = (
 )
 
 
+def _renamed_notes(local: LocalFile) -> list[str]:
+    return [
+        f"{old!r} was renamed to {new!r} in Notion: the edit follows the property and the "
+        "file uses the new name"
+        for old, new in local.renamed
+    ]
+
+
 def surface_name(surface: str, schema: dict[str, Any]) -> str:
     """``prop:<id>`` as the property's name (what users see in their files)."""
     if surface.startswith("prop:"):
         pid = surface[5:]
+        gone = deleted_name(pid)
+        if gone is not None:
+            return gone
         for prop in schema.values():
             if prop["id"] == pid:
                 return str(prop["name"])
@@ -677,6 +738,9 @@ def _fill_from_outcome(page: PageReport, out: Outcome) -> None:
     page.restored = out.restored
     page.merged = out.merged
     page.conflicts = out.conflicts
-    page.blocked = out.blocked
+    # A property Notion deleted has no name in the schema the executor knows.
+    page.blocked = [
+        (surface_name(s, {}) if s.startswith("prop:") else s, r) for s, r in out.blocked
+    ]
     page.notes = out.notes
     page.pending = out.pending

@@ -25,7 +25,7 @@ import json
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -35,8 +35,9 @@ from notion_mirror.codec import body as body_codec
 from notion_mirror.codec import document, properties
 from notion_mirror.errors import FileInputError
 from notion_mirror.notion.ids import normalize_id
+from notion_mirror.schema.drift import SchemaDrift
 from notion_mirror.store import PageBase
-from notion_mirror.sync.render import empty_value, render_page
+from notion_mirror.sync.render import deleted_key, empty_value, render_page
 
 __all__ = ["NOTION_KEYS", "LocalFile", "read_local"]
 
@@ -74,6 +75,17 @@ class LocalFile:
     has_conflict_markers: bool
     conflicts_key: Any
     errors: tuple[str, ...]
+    # Schema drift (a file edited while the schema changed in Notion):
+    # property key -> why its value is held back. The value stays in ``props``
+    # and ``raw`` as the user wrote it; every other property still syncs.
+    # Keys are property ids, or ``render.deleted_key(name)`` for a property
+    # Notion deleted.
+    blocked: dict[str, str] = field(default_factory=dict)
+    # (key in the file, the property's current name) for keys followed across
+    # a rename in Notion; the file is rewritten under the new name.
+    renamed: tuple[tuple[str, str], ...] = ()
+    # Ids of properties whose type changed in Notion while the file edited them.
+    retyped: frozenset[str] = frozenset()
 
     @property
     def error(self) -> str | None:
@@ -88,12 +100,17 @@ def read_local(
     base: PageBase | None,
     *,
     allow_new_options: bool = False,
+    drift: SchemaDrift | None = None,
 ) -> LocalFile:
     """Read and validate the mirror file ``path`` holding ``data``.
 
     ``schema`` is the data source's ``properties`` (name -> property); ``base``
     is the page's last synced state, or None for a file with no page yet.
-    Never raises for bad input; see :attr:`LocalFile.errors`.
+    ``drift`` (the schema's history, see :mod:`notion_mirror.schema.drift`)
+    lets a file edited under an older schema still sync: old names are
+    followed by property id, and values Notion's change made invalid are
+    held back per property (:attr:`LocalFile.blocked`) instead of blocking
+    the whole file. Never raises for bad input; see :attr:`LocalFile.errors`.
     """
     data = bytes(data)
     sha = hashlib.sha256(data).hexdigest()
@@ -103,7 +120,7 @@ def read_local(
         return _unreadable(path, sha, data, str(exc))
     except Exception as exc:  # parse promises FileInputError; fail closed if it breaks that
         return _unreadable(path, sha, data, str(_internal(path, exc)))
-    return _Reader(path, data, doc, schema, base, allow_new_options).read(sha)
+    return _Reader(path, data, doc, schema, base, allow_new_options, drift).read(sha)
 
 
 # ---------------------------------------------------------------------------- reader
@@ -120,12 +137,19 @@ class _Reader:
         schema: dict[str, dict[str, Any]],
         base: PageBase | None,
         allow_new_options: bool,
+        drift: SchemaDrift | None = None,
     ) -> None:
         self.path, self.data, self.doc, self.schema, self.base = path, data, doc, schema, base
         self.allow_new = allow_new_options
+        self.drift = drift
+        self.by_id = {p["id"]: p for p in schema.values() if isinstance(p, dict) and "id" in p}
         self.errors: list[str] = []
         self.props: dict[str, Any] = {}
         self.raw: dict[str, Any] = {}
+        self.blocked: dict[str, str] = {}
+        self.renamed: list[tuple[str, str]] = []
+        self.retyped: set[str] = set()
+        self.keys_of: dict[str, str] = {}  # property id -> the file key that gave it
         self.page_id: str | None = None
         self._nested: dict[tuple[str, ...], int] | None = None
 
@@ -140,6 +164,7 @@ class _Reader:
                 self._check_notion()
             elif key in doc.properties:
                 self._read_prop(key, doc.properties[key])
+        self._fill_new_properties()
         body, markers = self._read_body()
         return LocalFile(
             path=self.path,
@@ -151,22 +176,127 @@ class _Reader:
             has_conflict_markers=markers,
             conflicts_key=doc.notion.get("conflicts"),
             errors=tuple(self.errors),
+            blocked=self.blocked,
+            renamed=tuple(self.renamed),
+            retyped=frozenset(self.retyped),
         )
+
+    def _fill_new_properties(self) -> None:
+        """Properties added in Notion after the file was written are not missing lines.
+
+        A file edited before Notion added a property has no line for it; that
+        is not the user removing the line, so it reads as the base (unchanged)
+        and the new property's line is added when the file is rewritten.
+        """
+        if self.base is None:
+            return
+        for pid, prop in self.by_id.items():
+            if pid in self.props or pid in self.base.properties:
+                continue
+            if prop.get("name") in self.doc.properties:
+                continue
+            canonical = _base_canonical(prop, self.base)
+            if canonical is not _SKIP:
+                self.props[pid] = canonical
 
     # ------------------------------------------------------------------ properties
 
+    def _resolve(self, name: str, line: int | None) -> dict[str, Any] | None:
+        """The schema property a file key means (following renames), or None (reported)."""
+        prop = self.schema.get(name)
+        drift = self.drift
+        if prop is not None:
+            if drift is not None and self.base is not None:
+                self._check_ambiguous(name, prop, line)
+            return prop
+        pid = drift.aliases.get(name) if drift is not None else None
+        if pid is None or pid not in self.by_id:
+            self.fail(self._unknown_message(name), line=line, prop=name)
+            return None
+        prop = self.by_id[pid]
+        current = str(prop["name"])
+        if current in self.doc.properties or pid in self.keys_of:
+            other = current if current in self.doc.properties else self.keys_of[pid]
+            self.fail(f"is the former name of {current!r} (renamed in Notion), and the file "
+                      f"also has {other!r}: keep one of the two lines", line=line,
+                      prop=name)  # fmt: skip
+            return None
+        self.renamed.append((name, current))
+        return prop
+
+    def _check_ambiguous(self, name: str, prop: dict[str, Any], line: int | None) -> None:
+        """A key naming a property added since the base, which an older property had.
+
+        The file predates the new property, so the key most likely means the
+        older one (renamed since): refuse to guess rather than send the value
+        to the wrong property.
+        """
+        assert self.drift is not None and self.base is not None
+        if prop["id"] in self.base.properties:
+            return
+        for pid, other in self.by_id.items():
+            if pid == prop["id"] or pid not in self.base.properties:
+                continue
+            holders = self.drift.former_holders.get(name, frozenset())
+            if pid in holders and other["name"] not in self.doc.properties:
+                self.fail(f"is ambiguous: it was the name of the property now called "
+                          f"{other['name']!r}, and a new property {name!r} was added in "
+                          f"Notion since this file was written; rename the key to "
+                          f"{other['name']!r} to edit that property, or add a "
+                          f"{other['name']!r} line to mean the new one",
+                          line=line, prop=name)  # fmt: skip
+                return
+
+    def _read_deleted(self, name: str, value: Any, old_id: str, line: int | None) -> None:
+        """A key of a property Notion deleted: dropped if unedited, else held back."""
+        assert self.base is not None
+        old = self.base.properties.get(old_id)
+        if isinstance(old, dict) and old.get("type"):
+            shown = _old_rendering(old)
+            if shown is not _SKIP and _same(value, shown):
+                return  # not an edit: the line goes when the file is rewritten
+        key = deleted_key(name)
+        self.props[key] = value
+        self.raw[key] = value
+        self.blocked[key] = str(FileInputError(
+            self.path, "was deleted in Notion, so this edit cannot be sent; it is kept in the "
+            "file until you remove the line", line=line, prop=name,
+        ))  # fmt: skip
+
     def _read_prop(self, name: str, value: Any) -> None:
         line = self.doc.key_lines.get(name)
-        prop = self.schema.get(name)
-        if prop is None:
-            self.fail(self._unknown_message(name), line=line, prop=name)
+        drift = self.drift
+        if (
+            name not in self.schema
+            and drift is not None
+            and self.base is not None
+            and name in drift.deleted
+        ):
+            self._read_deleted(name, value, drift.deleted[name], line)
             return
+        prop = self._resolve(name, line)
+        if prop is None:
+            return
+        self.keys_of[prop["id"]] = name
         kind = prop.get("type")
+        retyped = self._retyped(prop)
+        if retyped and self._unchanged(prop, value):
+            # Written before Notion changed the type, not edited since: Notion's
+            # converted value replaces it.
+            canonical = _base_canonical(prop, self.base) if self.base else _SKIP
+            if canonical is not _SKIP:
+                self.props[prop["id"]] = canonical
+            return
         if kind not in properties.EDITABLE_TYPES:
             if kind in properties.COMPUTED_TYPES:
                 why = f"is a {kind} property, computed by Notion"
             else:
                 why = f"has type {kind!r}, which notion-mirror cannot write"
+            if retyped:
+                self._hold(prop, value, f"{why} since a type change in Notion; your edit "
+                           "cannot be sent and is kept in the file until you remove the line",
+                           line=line, name=name)  # fmt: skip
+                return
             self.fail(f"{why} (shown under _notion.computed); it cannot be edited",
                       line=line, prop=name)  # fmt: skip
             return
@@ -183,13 +313,82 @@ class _Reader:
             canonical = properties.frontmatter_to_canonical(prop, value, path=self.path,
                                                             line=line)  # fmt: skip
         except FileInputError as exc:
-            self.errors.append(str(exc))
+            reason = self._drift_reason(prop, value, exc, retyped)
+            if reason is None:
+                self.errors.append(str(exc))
+            elif self._unchanged(prop, value):
+                # An option Notion removed, on a value nobody edited here.
+                canonical = _base_canonical(prop, self.base) if self.base else _SKIP
+                if canonical is not _SKIP:
+                    self.props[prop["id"]] = canonical
+            else:
+                self._hold(prop, value, reason, line=line, name=name)
+                if retyped:
+                    self.retyped.add(prop["id"])
             return
         except Exception as exc:  # a codec bug must block the file, not crash the sync
             self.errors.append(str(_internal(self.path, exc, line=line, prop=name)))
             return
         self.props[prop["id"]] = canonical
         self.raw[prop["id"]] = value
+        if retyped:
+            self.retyped.add(prop["id"])
+
+    # ----------------------------------------------------------------- drift
+
+    def _retyped(self, prop: dict[str, Any]) -> bool:
+        """Whether Notion changed this property's type since the page's base."""
+        if self.base is None or self.drift is None:
+            return False
+        if prop["id"] not in self.drift.former_types:
+            return False
+        old = self.base.properties.get(prop["id"])
+        return isinstance(old, dict) and old.get("type") not in (None, prop["type"])
+
+    def _unchanged(self, prop: dict[str, Any], value: Any) -> bool:
+        """Whether ``value`` is what the file showed for the base (not a local edit)."""
+        if self.base is None:
+            return False
+        old = self.base.properties.get(prop["id"])
+        if not isinstance(old, dict) or not old.get("type"):
+            return False
+        shown = _old_rendering(old)
+        return shown is not _SKIP and _same(value, shown)
+
+    def _drift_reason(
+        self, prop: dict[str, Any], value: Any, exc: FileInputError, retyped: bool
+    ) -> str | None:
+        """Why a value Notion's schema change made invalid is held back, or None (a typo)."""
+        if self.drift is None or self.base is None:
+            return None
+        name = prop["name"]
+        if retyped:
+            old = self.base.properties[prop["id"]]["type"]
+            return (f"{exc}; Notion changed {name!r} from {old} to {prop['type']} while it was "
+                    f"edited here: fix the value for the new type, it is kept in the file and "
+                    f"not sent until then")  # fmt: skip
+        lost = self.drift.former_options.get(prop["id"], frozenset())
+        used = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+        gone = [v for v in used if isinstance(v, str) and v in lost]
+        if not gone:
+            return None
+        config = prop.get(prop["type"]) or {}
+        known = [o["name"] for o in config.get("options") or [] if isinstance(o, dict)]
+        shown = ", ".join(map(repr, known)) or "(none)"
+        return str(FileInputError(
+            self.path, f"option {', '.join(map(repr, gone))} was removed from this property "
+            f"in Notion, so this edit cannot be sent; choose one of {shown} (the value is kept "
+            "in the file until then)", line=self.doc.key_lines.get(self.keys_of.get(
+                prop["id"], name)), prop=name,
+        ))  # fmt: skip
+
+    def _hold(self, prop: dict[str, Any], value: Any, reason: str, *,
+              line: int | None, name: str) -> None:  # fmt: skip
+        if not reason.startswith(self.path):
+            reason = str(FileInputError(self.path, reason, line=line, prop=name))
+        self.props[prop["id"]] = value
+        self.raw[prop["id"]] = value
+        self.blocked[prop["id"]] = reason
 
     def _unknown_message(self, name: str) -> str:
         editable = sorted(
@@ -264,6 +463,8 @@ class _Reader:
         for name, value in computed.items():
             where = self._line("computed", name) or line
             prop = f"_notion.computed.{name}"
+            if self._stale_computed(name):
+                continue  # written under an older schema; the rewrite replaces it
             if name not in expected:
                 schema_prop = self.schema.get(name)
                 if schema_prop is not None and schema_prop.get("type") in properties.EDITABLE_TYPES:
@@ -275,6 +476,15 @@ class _Reader:
                 self.fail(f"is computed by Notion and cannot be edited (Notion has "
                           f"{_show(expected[name])}); put it back or delete the line",
                           line=where, prop=prop)  # fmt: skip
+
+    def _stale_computed(self, name: str) -> bool:
+        """A computed value of a property Notion renamed, deleted or retyped since."""
+        drift = self.drift
+        if drift is None:
+            return False
+        if name not in self.schema:
+            return name in drift.aliases or name in drift.deleted
+        return self._retyped(self.schema[name])
 
     def _line(self, *keys: str) -> int | None:
         """1-based line of a key under ``_notion`` (``("computed", name)`` one deeper)."""
@@ -386,6 +596,26 @@ def _body_line(data: bytes) -> int | None:
     except ValueError:
         return None
     return None if close is None else text.count("\n", 0, close.end()) + 2
+
+
+_SKIP: Any = object()
+
+
+def _base_canonical(prop: dict[str, Any], base: PageBase) -> Any:
+    """The base's canonical value as the planner sees it (snapshots.top_level_values)."""
+    value_obj = _base_value(prop, base)
+    if not properties.is_editable(prop, value_obj):
+        return _SKIP
+    return properties.canonical_value(prop, value_obj)
+
+
+def _old_rendering(value_obj: dict[str, Any]) -> Any:
+    """How a base value was shown in the file, under the type it had then."""
+    kind = value_obj["type"]
+    try:
+        return properties.to_frontmatter({"id": value_obj.get("id"), "type": kind}, value_obj)
+    except Exception:  # an odd old value: treat the file's value as an edit
+        return _SKIP
 
 
 def _base_value(prop: dict[str, Any], base: PageBase) -> dict[str, Any]:

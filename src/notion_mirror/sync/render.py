@@ -14,6 +14,9 @@ from notion_mirror.codec import document, properties
 from notion_mirror.store import PageBase
 
 __all__ = [
+    "DELETED_PREFIX",
+    "deleted_key",
+    "deleted_name",
     "empty_value",
     "ordered_schema",
     "render_file",
@@ -22,6 +25,21 @@ __all__ = [
 ]
 
 _LIST_TYPES = {"title", "rich_text", "multi_select", "people", "files", "relation"}
+
+# Key (in ``keep_local`` and the planner's snapshots) of a value the file holds
+# for a property Notion deleted while it was edited here: the value stays in
+# the file, under its old name, until the user removes it. Notion property ids
+# are URL-encoded, so they never contain ':' and cannot collide with this.
+DELETED_PREFIX = "deleted:"
+
+
+def deleted_key(name: str) -> str:
+    return DELETED_PREFIX + name
+
+
+def deleted_name(key: str) -> str | None:
+    """The file key behind a :func:`deleted_key`, or None for a property id."""
+    return key[len(DELETED_PREFIX) :] if key.startswith(DELETED_PREFIX) else None
 
 
 def ordered_schema(schema: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
@@ -99,6 +117,10 @@ def render_file(
             editable[prop["name"]] = rendered
         else:
             computed[prop["name"]] = rendered
+    for key, raw in keep_local.items():
+        name = deleted_name(key)
+        if name is not None and name not in editable:
+            editable[name] = raw  # kept as the user wrote it, after the live properties
     notion: dict[str, Any] = {"id": base.page_id, "url": base.url}
     if computed:
         notion["computed"] = computed
