@@ -22,26 +22,27 @@ __all__ = ["err_console", "fail", "handle_errors", "make_client", "print_json", 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-RATE_ENV = "NOTION_MIRROR_RATE_LIMIT"
+def make_client(mirror: Any = None) -> Any:
+    """The client from the environment (and the mirror's options, when given).
 
-
-def make_client() -> Any:
-    """The client from the environment.
-
-    ``NOTION_MIRROR_RATE_LIMIT`` (requests per second, default Notion's 3)
-    exists for the local emulator and for integrations Notion allows more.
+    The rate limit is ``NOTION_MIRROR_RATE_LIMIT``, else the mirror's
+    ``[options] rate_limit``, else Notion's 3 requests/s (see ``config``).
     """
     from notion_mirror.notion import NotionClient
+    from notion_mirror.settings import RATE_ENV, effective, values
 
-    raw = os.environ.get(RATE_ENV)
-    if raw is None:
-        return NotionClient()
-    try:
-        rate = float(raw)
-        if rate <= 0:
-            raise ValueError
-    except ValueError:
-        raise UsageError(f"{RATE_ENV} must be a positive number, not {raw!r}") from None
+    if mirror is not None:
+        rate = float(values(effective(mirror))["rate_limit"])
+    else:
+        raw = os.environ.get(RATE_ENV)
+        if raw is None:
+            return NotionClient()
+        try:
+            rate = float(raw)
+            if rate <= 0:
+                raise ValueError
+        except ValueError:
+            raise UsageError(f"{RATE_ENV} must be a positive number, not {raw!r}") from None
     return NotionClient(rate_limit=rate, burst=max(3, int(rate)))
 
 

@@ -272,7 +272,7 @@ def trash_cmd(
     """
     with handle_errors():
         mirror, rel = lifecycle.locate_file(file)
-        client = make_client()
+        client = make_client(mirror)
         try:
             with writer_lock(mirror.state_dir, "trash"):
                 result = lifecycle.trash_file(mirror, client, rel, force=force)
@@ -310,7 +310,7 @@ def restore_cmd(
     """
     with handle_errors():
         mirror, page_id, rel = lifecycle.find_restore_target(ref, directory=directory)
-        client = make_client()
+        client = make_client(mirror)
         try:
             with writer_lock(mirror.state_dir, "restore"):
                 result = lifecycle.restore(mirror, client, page_id, rel)

@@ -234,7 +234,7 @@ def sync_cmd(
     """
     with handle_errors():
         mirror = open_mirror(directory)
-        client = make_client()
+        client = make_client(mirror)
         try:
             with (
                 writer_lock(mirror.state_dir, "sync", wait=wait),

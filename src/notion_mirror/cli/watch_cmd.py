@@ -10,6 +10,7 @@ import typer
 from notion_mirror.cli._common import handle_errors, make_client
 from notion_mirror.cli.app import app
 from notion_mirror.mirror import open_mirror
+from notion_mirror.settings import effective, values
 from notion_mirror.watch import Daemon, WatchLog, WatchOptions
 
 
@@ -18,18 +19,26 @@ def watch_cmd(
     directory: Path | None = typer.Argument(
         None, help="The mirror (default: the one containing the current directory)."
     ),
-    poll_interval: float = typer.Option(
-        30.0, "--poll-interval", min=1, metavar="SECONDS", help="How often to ask Notion."
+    poll_interval: float | None = typer.Option(
+        None,
+        "--poll-interval",
+        min=1,
+        metavar="SECONDS",
+        help="How often to ask Notion (default 30, or [options] poll_interval).",
     ),
-    debounce: float = typer.Option(
-        0.5, "--debounce", min=0, metavar="SECONDS", help="Quiet time after a save."
+    debounce: float | None = typer.Option(
+        None,
+        "--debounce",
+        min=0,
+        metavar="SECONDS",
+        help="Quiet time after a save (default 0.5, or [options] debounce).",
     ),
-    full_every: float = typer.Option(
-        60.0,
+    full_every: float | None = typer.Option(
+        None,
         "--full-every",
         min=0,
         metavar="MINUTES",
-        help="Full repair (complete scans) this often; 0 = never.",
+        help="Full repair (complete scans) this often; 0 = never (default 60).",
     ),
     json_log: bool = typer.Option(False, "--json-log", help="Log JSON lines instead of text."),
 ) -> None:
@@ -43,9 +52,13 @@ def watch_cmd(
     with handle_errors():
         mirror = open_mirror(directory)
         log = WatchLog(sys.stderr, json_lines=json_log)
+        given = {"poll_interval": poll_interval, "debounce": debounce, "full_every": full_every}
+        opts = values(effective(mirror, given))
         options = WatchOptions(
-            poll_interval=poll_interval, debounce=debounce, full_every=full_every,
+            poll_interval=float(opts["poll_interval"]),
+            debounce=float(opts["debounce"]),
+            full_every=float(opts["full_every"]),
             json_log=json_log,
-        )  # fmt: skip
-        code = Daemon(mirror, make_client, options, log).run()
+        )
+        code = Daemon(mirror, lambda: make_client(mirror), options, log).run()
     raise typer.Exit(code)
