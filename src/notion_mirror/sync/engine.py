@@ -68,6 +68,8 @@ class SyncOptions:
     allow_deleting: frozenset[str] = frozenset()
     workers: int = 4
     progress: Callable[[str, int, int | None], None] | None = None
+    # False: send local changes without polling Notion first (watch after a save).
+    pull: bool = True
     # Asked between pages; True ends the cycle early and safely (watch, on SIGTERM).
     should_stop: Callable[[], bool] | None = None
 
@@ -201,7 +203,6 @@ def inspect(mirror: Mirror) -> Inspection:
         )
 
 
-
 def sync(mirror: Mirror, client: Any, options: SyncOptions | None = None) -> SyncReport:
     """Run one full cycle (capture, pull, push) on ``mirror``."""
     options = options or SyncOptions()
@@ -230,17 +231,12 @@ class _Cycle:
         self._guard_mass_deletion(journal)
 
         adopted = [] if dry else reconcile_open_commands(self.mirror, self.client, self.store)
-        pull_report = _Pull(
-            self.mirror,
-            self.client,
-            self.store,
-            PullOptions(
-                full=self.options.full,
-                dry_run=dry,
-                workers=self.options.workers,
-                progress=self.options.progress,
-            ),
-        ).run()
+        if not self.options.pull and self.store.get_schema() is not None:
+            # Push-only (watch, right after a save): every write still reads
+            # its page first, so skipping the poll loses no guard.
+            pull_report = PullReport()
+        else:
+            pull_report = self._pull(dry)
         # The push phase below reports local edits and deletions per page.
         pull_report.local_edits.clear()
         pull_report.deleted_locally.clear()
@@ -291,6 +287,19 @@ class _Cycle:
         report.open_conflicts = self.store.conflicts()
         return report
 
+    def _pull(self, dry: bool) -> PullReport:
+        return _Pull(
+            self.mirror,
+            self.client,
+            self.store,
+            PullOptions(
+                full=self.options.full,
+                dry_run=dry,
+                workers=self.options.workers,
+                progress=self.options.progress,
+            ),
+        ).run()
+
     def capture(self, *, record: bool) -> dict[str, Any]:
         """Scan the folder; the newest journal entry per path (with this scan's)."""
         result = capture.scan(self.mirror.root, self.store, record=record)
@@ -302,8 +311,14 @@ class _Cycle:
     # ------------------------------------------------------------------ guard
 
     def _guard_mass_deletion(self, journal: dict[str, Any]) -> None:
-        live = [b for b in self.store.pages(state="live") if b.path]
-        missing = [b.path for b in live if b.path in journal and journal[b.path].kind == "deleted"]
+        # Paths only: decoding every page's stored state is the slow part of a no-op cycle.
+        live = [
+            r["path"]
+            for r in self.store.db.query(
+                "select path from pages where state = 'live' and path is not null"
+            )
+        ]
+        missing = [p for p in live if p in journal and journal[p].kind == "deleted"]
         if self.options.force or len(missing) < 2 or len(missing) * 2 <= len(live):
             return
         raise MassDeletionError(
@@ -315,6 +330,11 @@ class _Cycle:
     # ------------------------------------------------------------------ planning
 
     def _plan(self, schema: dict[str, Any], journal: dict[str, Any]) -> list[Work]:
+        dirty = self.store.db.execute(
+            "select count(*) from pages where remote_dirty = 1 and state = 'live'"
+        ).fetchone()[0]
+        if not journal and not dirty:
+            return []  # a quiet folder: nothing to read, no page state to decode
         bases = {b.page_id: b for b in self.store.pages()}
         live_paths = {b.path: b for b in bases.values() if b.path and b.state == "live"}
         conflicts: dict[str, frozenset[str]] = {}

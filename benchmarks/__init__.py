@@ -1,0 +1,1 @@
+"""Benchmarks of notion-mirror against the bundled emulator; run with ``scripts/bench``."""
