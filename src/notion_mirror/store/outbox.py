@@ -19,7 +19,7 @@ import sqlite_utils
 __all__ = ["OPEN_STATUSES", "ConflictRecord", "OutboxCommand", "OutboxMixin"]
 
 # Statuses whose outcome the next run must establish before acting on the page.
-OPEN_STATUSES = ("pending", "sending", "ambiguous", "created")
+OPEN_STATUSES = ("pending", "sending", "sent", "ambiguous", "created")
 
 
 def _now() -> str:

@@ -512,13 +512,30 @@ class Executor:
             fields.update(self._fingerprint(new_base, data, fp))
         else:
             # The file changed since it was read: that is a new local edit. The
-            # old fingerprint stays, so the next scan journals it again.
+            # old fingerprint stays, so the next scan journals it again; and
+            # what Notion changed did not reach the file, so the base must not
+            # claim it did (the file's older value would then look like a local
+            # edit and be pushed back over Notion's): only what was pushed moves.
             out.notes.append("the file changed during sync; its new edits wait for the next sync")
+            new_base = self._held_base(work, new_base, pushed, pushed_body=plan.push_body)
         with self.store.atomic():
             self.store.put_page(replace(new_base, **fields))
             if work.command_id is not None:
                 self.store.set_command(work.command_id, "done")
         crash_point("after_settle")
+
+    def _held_base(
+        self, work: Work, new_base: PageBase, pushed: set[str], *, pushed_body: str | None
+    ) -> PageBase:
+        """``new_base`` with every surface not pushed back at the old base, re-read next cycle."""
+        old = work.base
+        assert old is not None
+        props = dict(new_base.properties)
+        for pid in self.by_id:
+            if pid not in pushed and pid in old.properties:
+                props[pid] = old.properties[pid]
+        body = new_base.body if pushed_body is not None else old.body
+        return replace(new_base, properties=props, body=body, remote_dirty=True)
 
     def _write(self, work: Work, data: bytes) -> materialize.FileFingerprint | None:
         """Write the file unless it changed since it was read; None when it did."""

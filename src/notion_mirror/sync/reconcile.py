@@ -16,10 +16,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from notion_mirror.codec import body as body_codec
+from notion_mirror.errors import NotFoundError
 from notion_mirror.mirror import Mirror
 from notion_mirror.store import StateStore
 from notion_mirror.sync._plan_surfaces import same
-from notion_mirror.sync.observe import floor_minute, iso, parse_time, properties_by_id
+from notion_mirror.sync.observe import (
+    complete_properties,
+    floor_minute,
+    iso,
+    observed_body,
+    parse_time,
+    properties_by_id,
+)
 from notion_mirror.sync.render import title_property
 from notion_mirror.sync.snapshots import top_level_values
 
@@ -39,6 +48,11 @@ def reconcile_open_commands(
     schema = None
     for cmd in store.open_commands():
         if cmd.kind != "create":
+            if cmd.kind == "update" and cmd.status in ("sending", "sent", "ambiguous"):
+                if schema is None:
+                    schema = store.get_schema()
+                if schema is not None:
+                    _settle_landed_update(client, store, cmd, schema)
             store.set_command(cmd.id, "superseded")
             continue
         if cmd.status == "pending":
@@ -65,6 +79,40 @@ def reconcile_open_commands(
             ids = ", ".join(p.id for p in matches)
             store.set_command(cmd.id, "ambiguous", error=SEVERAL.format(n=len(matches), ids=ids))
     return adopted
+
+
+def _settle_landed_update(
+    client: Any, store: StateStore, cmd: Any, schema: dict[str, Any]
+) -> None:
+    """Move the base to what an interrupted update already made Notion hold.
+
+    Without this, our own landed write would read as a remote change, and a
+    newer local edit of the same property as a conflict nobody made.
+    """
+    base = store.get_page(cmd.page_id) if cmd.page_id else None
+    if base is None:
+        return
+    try:
+        page = client.retrieve_page(base.page_id)
+    except NotFoundError:
+        return
+    props = complete_properties(client, base.page_id, properties_by_id(page.properties))
+    now = top_level_values(schema, props)
+    new_props = dict(base.properties)
+    moved = False
+    for pid, want in (cmd.payload.get("props") or {}).items():
+        if pid in now and same(now[pid], want):
+            new_props[pid] = props[pid]
+            moved = True
+    body = base.body
+    want_body = cmd.payload.get("body")
+    if want_body is not None:
+        got = observed_body(client.retrieve_markdown(base.page_id))
+        if body_codec.canonicalize(got.markdown) == want_body:
+            body, moved = got.markdown, True
+    if moved:
+        # The rest of the page is re-read by the next pull, not assumed.
+        store.put_page(base.with_changes(properties=new_props, body=body, remote_dirty=True))
 
 
 def _matching_pages(

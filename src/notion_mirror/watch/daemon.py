@@ -86,8 +86,11 @@ class _Intake:
         self.paths: set[str] = set()
         self.last_event = 0.0
         self.cond = threading.Condition()
+        # Set when a front-end (the FUSE mount) journaled a noted path itself:
+        # re-capturing finds nothing new, yet a cycle is still owed.
+        self.journaled = False
 
-    def note(self, *raw: str | bytes | None) -> None:
+    def note(self, *raw: str | bytes | None, journaled: bool = False) -> None:
         names = []
         for p in raw:
             if not p:
@@ -99,6 +102,7 @@ class _Intake:
             return
         with self.cond:
             self.paths.update(names)
+            self.journaled = self.journaled or journaled
             self.last_event = time.monotonic()
             self.cond.notify_all()
 
@@ -106,6 +110,13 @@ class _Intake:
         with self.cond:
             out, self.paths = self.paths, set()
             return out
+
+    def take_with_flag(self) -> tuple[set[str], bool]:
+        """The noted paths and whether any was journaled already, taken together."""
+        with self.cond:
+            out, self.paths = self.paths, set()
+            journaled, self.journaled = self.journaled, False
+            return out, journaled
 
 
 def _handler(intake: _Intake) -> Any:
@@ -181,6 +192,8 @@ class Daemon:
         log: WatchLog,
         *,
         start_observer: Callable[[Path, _Intake, WatchLog], Any] = _start_observer,
+        command: str = "watch",
+        after_cycle: Callable[[], None] | None = None,
     ) -> None:
         self.mirror = mirror
         self.make_client = make_client
@@ -189,6 +202,10 @@ class Daemon:
         self.stop = threading.Event()
         self.intake = _Intake(mirror.root)
         self.start_observer = start_observer
+        # The mount reuses this loop: it names itself in the writer lock and
+        # refreshes the kernel's caches after every cycle (``after_cycle``).
+        self.command = command
+        self.after_cycle = after_cycle
         self.state: dict[str, Any] = {}
 
     # -------------------------------------------------------------- lifecycle
@@ -199,7 +216,7 @@ class Daemon:
             self.intake.cond.notify_all()
 
     def run(self) -> int:
-        with writer_lock(self.mirror.state_dir, "watch"):
+        with writer_lock(self.mirror.state_dir, self.command):
             previous = {
                 sig: signal.signal(sig, self.request_stop)
                 for sig in (signal.SIGINT, signal.SIGTERM)
@@ -262,8 +279,11 @@ class Daemon:
                     self.intake.cond.wait(timeout=min(wake_at - now, 1.0))
                 continue
             full = now >= next_full
+            # A save goes out first, on its own: no poll ahead of it (each write
+            # still reads its page first); the poll keeps its own schedule.
+            push_only = local_pending and not full and now < next_poll
             try:
-                self._cycle(client, full=full)
+                self._cycle(client, full=full, push_only=push_only)
             except NotionError as exc:
                 backoff = min(MAX_BACKOFF, max(2.0, backoff * 2))
                 blocked_until = time.monotonic() + backoff
@@ -292,20 +312,29 @@ class Daemon:
                 if full:
                     next_full = time.monotonic() + opts.full_every * 60
             local_pending = False
-            next_poll = time.monotonic() + opts.poll_interval
+            if not push_only:
+                next_poll = time.monotonic() + opts.poll_interval
 
     def _capture(self) -> bool:
-        names = self.intake.take()
+        names, journaled = self.intake.take_with_flag()
         if not names:
-            return False
+            return journaled
         with self.mirror.open_store() as store:
-            return bool(capture_paths(self.mirror.root, store, names))
+            return bool(capture_paths(self.mirror.root, store, names)) or journaled
 
-    def _cycle(self, client: Any, *, full: bool) -> None:
+    def _cycle(self, client: Any, *, full: bool, push_only: bool = False) -> None:
         from notion_mirror.sync.engine import SyncOptions, sync
 
         started = time.monotonic()
-        report = sync(self.mirror, client, SyncOptions(full=full, should_stop=self.stop.is_set))
+        try:
+            report = sync(
+                self.mirror,
+                client,
+                SyncOptions(full=full, pull=not push_only, should_stop=self.stop.is_set),
+            )
+        finally:
+            if self.after_cycle is not None:
+                self.after_cycle()
         took = time.monotonic() - started
         pushed = sum(len(p.pushed) for p in report.pages if not p.created)
         summary = {

@@ -1,0 +1,1 @@
+"""Unit tests of the watch daemon: intake, capture and observer fallback."""
