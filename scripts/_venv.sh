@@ -22,3 +22,22 @@ ensure_venv() {
         cp "$root/pyproject.toml" "$stamp"
     fi
 }
+
+# The FUSE mount tests need fusermount3 and libfuse3. Install them when missing and
+# we are root (CI runs as root on a fresh Debian/Ubuntu machine, with no stdin);
+# otherwise say how, and the mount tests skip (outside CI) or fail (under CI).
+ensure_fuse() {
+    if command -v fusermount3 >/dev/null 2>&1 || command -v fusermount >/dev/null 2>&1; then
+        return 0
+    fi
+    if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+        echo "note: FUSE is not installed (fusermount3); install fuse3 to run the mount tests" >&2
+        return 0
+    fi
+    echo "installing fuse3 for the mount tests" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -q fuse3 </dev/null >/dev/null 2>&1 || {
+        apt-get update -q </dev/null >/dev/null
+        apt-get install -y -q fuse3 </dev/null >/dev/null
+    }
+}

@@ -39,6 +39,7 @@ def _register() -> None:
         doctor_cmd,
         emulator_cmd,
         local_cmds,
+        mount_cmd,
         new_cmd,
         pull_cmds,
         schema_cmd,
