@@ -239,12 +239,18 @@ class Executor:
             and work.input.base is not None
             and work.local.body != work.input.base.body
         )
+        read_body = body_edited or work.plan.restore_file
+        if work.base is not None and not work.base.body_fetched:
+            # A lazy mirror's page whose body was never read: its empty base body
+            # is no base for a body edit (the plan blocks it), and a body read
+            # here would pose as one. Properties are sent as usual.
+            read_body = need_body = False
         remote = preflight(
             self.client,
             work.page_id,
             work.base,
             need_body=need_body,
-            read_changed_body=body_edited or work.plan.restore_file,
+            read_changed_body=read_body,
         )
         inp = work.input
         if remote.state == "live":
@@ -425,9 +431,13 @@ class Executor:
         new_canon = top_level_values(self.schema, new_props)
         want = plan.next_base or Snapshot(old_canon, body_codec.canonicalize(old.body))
         props = dict(new_props)
+        mine = work.local.props if work.local is not None else {}
         for pid, value in old_canon.items():
             target = want.props.get(pid, MISSING)
-            if not same(target, new_canon.get(pid, MISSING)) and same(target, value):
+            # Only a held-back local edit keeps the old base (so it stays an
+            # edit); anything the user did not touch follows Notion's newest.
+            edited = pid in mine and not same(mine[pid], value)
+            if edited and not same(target, new_canon.get(pid, MISSING)) and same(target, value):
                 props[pid] = old.properties.get(pid, props.get(pid))
         body = new_body.markdown if new_body is not None else old.body
         held_back = (
@@ -472,7 +482,15 @@ class Executor:
             for pid, value in plan.result.props.items():
                 if pid in pushed or pid not in work.local.raw:
                     continue
-                if not same(value, notion_canon.get(pid, MISSING)):
+                # Keep the user's text only where the plan held back the user's
+                # value. A value the plan took from Notion's preflight that Notion
+                # has changed again since (seen in the write's response) is
+                # Notion's to show: keeping the older local text would later read
+                # as a local edit and undo Notion's newer one.
+                mine = work.local.props.get(pid, MISSING)
+                base_props = work.input.base.props if work.input.base is not None else {}
+                held_local = same(value, mine) and not same(mine, base_props.get(pid, MISSING))
+                if held_local and not same(value, notion_canon.get(pid, MISSING)):
                     keep[pid] = work.local.raw[pid]
             result_body = plan.result.body
             if plan.push_body is None and result_body is not None:
