@@ -16,12 +16,13 @@ DOC = ROOT / "docs" / "benchmarks.md"
 
 
 def _registry() -> dict[str, Callable[[bool], Section]]:
-    from benchmarks import requests_bench, scan_bench, watch_latency
+    from benchmarks import mount_bench, requests_bench, scan_bench, watch_latency
 
     return {
         "requests": requests_bench.run,
         "scan": scan_bench.run,
         "watch-latency": watch_latency.run,
+        "mount-grep": mount_bench.run,
     }
 
 

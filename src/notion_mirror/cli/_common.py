@@ -16,10 +16,45 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from notion_mirror.errors import EXIT_USAGE, MirrorError, UsageError
 
-__all__ = ["err_console", "fail", "handle_errors", "make_client", "print_json", "progress_bar"]
+__all__ = [
+    "QUIET_ENV",
+    "err_console",
+    "fail",
+    "handle_errors",
+    "make_client",
+    "print_json",
+    "progress_bar",
+    "set_quiet",
+]
+
+# ``--quiet`` sets it for the process (and its children, e.g. a mount's daemon).
+QUIET_ENV = "NOTION_MIRROR_QUIET"
+
+
+class _Stderr(Console):
+    """stderr: summaries through ``print`` (silenced by ``--quiet``), errors
+    through ``error`` (always shown). Colour follows rich: off when stderr is
+    not a terminal, and off whenever ``NO_COLOR`` is set."""
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        if os.environ.get(QUIET_ENV) == "1":
+            return
+        super().print(*objects, **kwargs)
+
+    def error(self, *objects: Any, **kwargs: Any) -> None:
+        super().print(*objects, **kwargs)
+
 
 # soft_wrap: paths and error messages must stay on one line for grep and copy-paste.
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+err_console = _Stderr(stderr=True, highlight=False, soft_wrap=True)
+
+
+def set_quiet(quiet: bool) -> None:
+    """Silence (or restore) the non-error summaries on stderr; errors still show."""
+    if quiet:
+        os.environ[QUIET_ENV] = "1"
+    else:
+        os.environ.pop(QUIET_ENV, None)
 
 
 def make_client(mirror: Any = None) -> Any:
@@ -52,7 +87,7 @@ def print_json(data: Any) -> None:
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
+    err_console.error(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -62,17 +97,17 @@ def handle_errors() -> Iterator[None]:
     try:
         yield
     except MirrorError as exc:
-        err_console.print("error:", str(exc), style="red", markup=False, soft_wrap=True)
+        err_console.error("error:", str(exc), style="red", markup=False, soft_wrap=True)
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
-        err_console.print("interrupted", style="yellow")
+        err_console.error("interrupted", style="yellow")
         raise typer.Exit(130) from None
 
 
 @contextmanager
 def progress_bar(enabled: bool) -> Iterator[Callable[[str, int, int | None], None] | None]:
     """A rich progress bar on stderr when it is a terminal; nothing otherwise."""
-    if not enabled or not err_console.is_terminal:
+    if not enabled or not err_console.is_terminal or os.environ.get(QUIET_ENV) == "1":
         yield None
         return
     labels = {"query": "Listing pages", "read": "Reading pages", "write": "Writing files"}

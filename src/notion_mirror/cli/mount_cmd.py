@@ -104,7 +104,7 @@ def _background(mirror: Mirror, mountpoint: Path, options: MountOptions) -> int:
         return 0
     os.waitpid(pid, 0)
     code, _, text = message.removeprefix("error ").partition(" ")
-    err_console.print("error:", text or "the mount process ended before mounting",
+    err_console.error("error:", text or "the mount process ended before mounting",
                       style="red", markup=False)  # fmt: skip
     return int(code) if code.isdigit() else 1
 

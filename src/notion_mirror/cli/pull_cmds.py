@@ -39,6 +39,8 @@ def summary_line(report: PullReport, verb: str = "synced") -> str:
             parts.append(f"{len(items)} {label}")
     if report.schema_changed:
         parts.append("schema changed")
+    if report.bodies_not_fetched:
+        parts.append(f"{report.bodies_not_fetched} bodies not fetched yet (lazy)")
     return f"{verb}: " + ", ".join(parts)
 
 
@@ -71,7 +73,11 @@ def track_cmd(
     ),
     mode: str = typer.Option("shared", "--mode", help="shared (both ways), pull or push."),
     lazy: bool = typer.Option(
-        False, "--lazy", help="Fetch page bodies only when first opened (mount)."
+        False,
+        "--lazy",
+        help="Record every row and its properties but no bodies: a body is fetched when its "
+        "file is first opened through `mount`, or by `sync --fetch-bodies`. Until then the "
+        "file shows no body and body edits are not sent.",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print a machine-readable summary."),
 ) -> None:
@@ -180,6 +186,12 @@ def _print_sync(report: SyncReport, root: Path) -> None:
         err_console.print(f"  no longer visible to the integration (kept): {path}", markup=False)
     for path, reason in report.pull.read_only:
         err_console.print(f"  read-only body: {path}: {reason}", markup=False)
+    for path in report.pull.not_fetched_edited:
+        err_console.print(
+            f"  body not fetched: {path}: the file has local edits; let them sync "
+            "(undo a body edit first), then fetch again",
+            markup=False,
+        )
 
 
 def _relative(root: Path, files: list[Path]) -> frozenset[str]:
@@ -223,6 +235,11 @@ def sync_cmd(
         metavar="FILE",
         help="Let this file's body edit delete child pages/databases in Notion (repeatable).",
     ),
+    fetch_bodies: bool = typer.Option(
+        False,
+        "--fetch-bodies",
+        help="Fetch every page body a lazy mirror (`track --lazy`) has not read yet.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print a machine-readable summary."),
 ) -> None:
     """Send local edits to Notion and bring Notion's changes into the folder.
@@ -250,6 +267,7 @@ def sync_cmd(
                         allow_new_options=allow_new_options or None,
                         allow_deleting=_relative(mirror.root, allow_deleting),
                         progress=progress,
+                        fetch_bodies=fetch_bodies,
                     ),
                 )
         finally:

@@ -17,7 +17,9 @@ from notion_mirror.mirror import open_mirror
 from notion_mirror.schema import edit
 
 schema_app = typer.Typer(
-    help="See and change the data source's schema (guarded; files follow).",
+    help="See and change the data source's schema (guarded; files follow).\n\n"
+    "Without a subcommand: the same as `schema show`.\n\n"
+    "Example: notion-mirror schema add-option Priority Urgent --dry-run",
     invoke_without_command=True,
     no_args_is_help=False,
 )
@@ -171,7 +173,10 @@ def set_title_cmd(
     dry_run: bool = _DRY,
     as_json: bool = _JSON,
 ) -> None:
-    """Set the data source's title."""
+    """Set the data source's title.
+
+    Example: notion-mirror schema set-title "Tasks (2026)"
+    """
     _run(directory, lambda raw: edit.set_title(raw, title), dry_run=dry_run, as_json=as_json)
 
 
@@ -182,7 +187,10 @@ def set_description_cmd(
     dry_run: bool = _DRY,
     as_json: bool = _JSON,
 ) -> None:
-    """Set the data source's description."""
+    """Set the data source's description.
+
+    Example: notion-mirror schema set-description "Everything the team is working on"
+    """
     _run(directory, lambda raw: edit.set_description(raw, text),
          dry_run=dry_run, as_json=as_json)  # fmt: skip
 
@@ -197,7 +205,10 @@ def _refuse(what: str) -> None:
 def delete_property_cmd(
     name: str = typer.Argument(..., help="The property."), directory: Path | None = _DIR
 ) -> None:
-    """Refused: deleting a property loses its values; do it in Notion."""
+    """Refused: deleting a property loses its values; do it in Notion.
+
+    Example: notion-mirror schema delete-property Estimate   # exits 2 with the reason
+    """
     _refuse(f"deleting property {name!r}")
 
 
@@ -207,7 +218,10 @@ def change_type_cmd(
     kind: str = typer.Argument(..., help="The new type."),
     directory: Path | None = _DIR,
 ) -> None:
-    """Refused: a type change can lose values; do it in Notion."""
+    """Refused: a type change can lose values; do it in Notion.
+
+    Example: notion-mirror schema change-type Estimate rich_text   # exits 2 with the reason
+    """
     _refuse(f"changing the type of {name!r} to {kind}")
 
 
@@ -217,7 +231,10 @@ def remove_option_cmd(
     option: str = typer.Argument(..., help="The option."),
     directory: Path | None = _DIR,
 ) -> None:
-    """Refused: removing an option clears it from pages; do it in Notion."""
+    """Refused: removing an option clears it from pages; do it in Notion.
+
+    Example: notion-mirror schema remove-option Priority Low   # exits 2 with the reason
+    """
     _refuse(f"removing option {option!r} from {prop!r}")
 
 
@@ -228,5 +245,8 @@ def rename_option_cmd(
     new: str = typer.Argument(..., help="Its new name."),
     directory: Path | None = _DIR,
 ) -> None:
-    """Refused: renaming an option changes every page using it; do it in Notion."""
+    """Refused: renaming an option changes every page using it; do it in Notion.
+
+    Example: notion-mirror schema rename-option Priority Low Minor   # exits 2 with the reason
+    """
     _refuse(f"renaming option {old!r} of {prop!r} to {new!r}")

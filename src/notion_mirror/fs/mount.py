@@ -18,10 +18,16 @@ through the daemon's own ``finally``.
 After every cycle the page files whose inode, size or mtime changed are
 invalidated in the kernel (``fuse_invalidate_path``), so a reader sees a
 remote edit on its next ``stat`` or ``read`` instead of cached attributes.
+
+On-demand bodies (a lazy mirror): the first ``open`` of a page file whose body
+was never read reads it (:class:`BodyFetcher`, with its own client and state
+connection, serialised with the cycles by ``mirror_lock``) before the file is
+opened; ``readdir`` and ``getattr`` never fetch.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import signal
@@ -31,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from notion_mirror.errors import MirrorError, UsageError
+from notion_mirror.errors import MirrorError, NotionError, UsageError
 from notion_mirror.fs.kernel import (
     KernelCache,
     fuse_class,
@@ -41,17 +47,28 @@ from notion_mirror.fs.kernel import (
     unmount,
 )
 from notion_mirror.fs.ops import MirrorOps
-from notion_mirror.mirror import Mirror
+from notion_mirror.mirror import STATE_NAME, Mirror
+from notion_mirror.store import StateStore
 from notion_mirror.sync.capture import capture_paths, is_page_file
+from notion_mirror.sync.pull import fetch_body_now
 from notion_mirror.watch.daemon import Daemon, WatchLog, WatchOptions
 
-__all__ = ["MountOptions", "changed_pages", "check_mountpoint", "mount", "page_stats"]
+__all__ = [
+    "BodyFetcher",
+    "MountOptions",
+    "changed_pages",
+    "check_mountpoint",
+    "mount",
+    "page_stats",
+]
 
 READY_TIMEOUT = 30.0
-# The kernel keeps attributes and names this long; the invalidation after each cycle
-# makes remote edits visible sooner, this bounds everything else (edits made in the
-# mirror folder directly while it is mounted).
-ATTR_TIMEOUT = 1.0
+# The kernel keeps attributes and names this long. File data never depends on it
+# (every open compares the file with what the kernel cached, see fs/ops.py), and the
+# invalidation after each cycle drops the page files anyone changed; it bounds only
+# what ``stat`` shows of other files edited in the mirror folder directly while it
+# is mounted. Longer means fewer round trips into Python for ``grep -r``/``git status``.
+ATTR_TIMEOUT = 5.0
 
 
 @dataclass(frozen=True)
@@ -113,6 +130,81 @@ def changed_pages(before: dict[str, Stat], after: dict[str, Stat]) -> set[str]:
     return {n for n in before.keys() | after.keys() if before.get(n) != after.get(n)}
 
 
+class BodyFetcher:
+    """The mount's on-demand bodies: called by ``open`` in FUSE threads.
+
+    The common case (a page whose body is there) costs one indexed query on a
+    connection of its own. A page never read gets one markdown read, its base
+    and file are completed (guarded: a file with local edits is served as is),
+    then the loop is woken so the kernel's cached size is refreshed. Fetches
+    hold the mirror's in-process lock, so they never interleave with a sync
+    cycle or each other (a second ``open`` of the same page finds it done).
+    A failed read fails the ``open`` with EIO: an empty body is never served
+    as if it were the page's.
+    """
+
+    def __init__(
+        self,
+        mirror: Mirror,
+        make_client: Callable[[], Any],
+        log: WatchLog,
+        wake: Callable[[str], None] | None = None,
+    ) -> None:
+        self.mirror = mirror
+        self.make_client = make_client
+        self.log = log
+        self.wake = wake
+        self._store = StateStore(mirror.state_dir / STATE_NAME, any_thread=True)
+        self._db_lock = threading.Lock()
+        self._client_lock = threading.Lock()
+        self._client: Any = None
+
+    def _client_now(self) -> Any:
+        with self._client_lock:
+            if self._client is None:
+                self._client = self.make_client()
+            return self._client
+
+    def __call__(self, name: str) -> None:
+        with self._db_lock:
+            page_id = self._store.unfetched_page_at(name)
+        if page_id is None:
+            return
+        try:
+            with self.mirror.open_store() as store:
+                outcome = fetch_body_now(self.mirror, self._client_now(), store, page_id)
+        except NotionError as exc:
+            self.log("fetch-error", f"{name}: could not fetch its body: {exc}", path=name)
+            raise OSError(errno.EIO, os.strerror(errno.EIO)) from exc
+        if outcome == "fetched":
+            self.log("fetched", f"{name}: body fetched from Notion", path=name)
+            if self.wake is not None:
+                self.wake(name)
+        elif outcome == "edited":
+            self.log(
+                "fetch-skipped",
+                f"{name}: has local edits, so its body is not fetched yet; it is fetched "
+                "on an open after they are synced",
+                path=name,
+            )
+
+    def close(self) -> None:
+        with self._client_lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+        with self._db_lock:
+            self._store.close()
+
+
+def wants_fetcher(mirror: Mirror) -> bool:
+    """Lazy mirrors, and any mirror that still has bodies to read."""
+    if mirror.config.lazy:
+        return True
+    with mirror.open_store() as store:
+        return store.count_unfetched() > 0
+
+
 class _Session:
     """One mount: the FUSE thread, its readiness, and its end. It is the daemon's
     "observer" (``stop``/``join``), so the daemon's shutdown also unmounts."""
@@ -123,8 +215,10 @@ class _Session:
         mountpoint: Path,
         log: WatchLog,
         on_ready: Callable[[], None] | None,
+        fetcher: BodyFetcher | None = None,
     ) -> None:
         self.mirror = mirror
+        self.fetcher = fetcher
         self.mountpoint = mountpoint
         self.log = log
         self.on_ready = on_ready
@@ -149,6 +243,11 @@ class _Session:
         def note(names: set[str], journaled: bool) -> None:
             intake.note(*(str(intake.root / n) for n in names), journaled=journaled)
 
+        if self.fetcher is not None:
+            # A fetched body is the tool's own write: the woken cycle sends nothing
+            # and its cache refresh shows the file's new size.
+            self.fetcher.wake = lambda name: note({name}, True)
+
         ops = MirrorOps(
             str(root),
             capture=capture,
@@ -156,6 +255,7 @@ class _Session:
             log=log,
             on_init=self._initialised,
             on_destroy=self.cache.detach,
+            fetch=self.fetcher,
         )
         route_libfuse_log(self.mfusepy, log)
         self.thread = threading.Thread(
@@ -276,7 +376,9 @@ def mount(
     to let the parent process exit). Returns the exit status (0).
     """
     mp = check_mountpoint(mirror.root, mountpoint)
-    session = _Session(mirror, mp, log, on_ready)
+    # A client of its own for on-demand bodies (FUSE threads), made at the first fetch.
+    fetcher = BodyFetcher(mirror, make_client, log) if wants_fetcher(mirror) else None
+    session = _Session(mirror, mp, log, on_ready, fetcher)
     # The client is made before mounting so a missing token fails before anything
     # is mounted (the daemon would otherwise make it after starting its intake).
     client = make_client()
@@ -312,4 +414,6 @@ def mount(
             client.close()
         session.stop()
         session.join(timeout=10)
+        if fetcher is not None:
+            fetcher.close()
     return code

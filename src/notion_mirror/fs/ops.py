@@ -15,10 +15,18 @@ no knowledge of the mount. Two things differ from a plain bind mount:
   itself is :func:`notion_mirror.sync.capture.capture_paths`, the same one the
   watcher uses, so own writes and no-op saves are judged by content.
 
-Page files are opened with ``direct_io``: the sync loop rewrites them in the
-mirror folder behind the kernel's back (remote edits), so their data must
-never come from the kernel's page cache. Everything else keeps normal caching
-(``git`` and friends are only ever changed through the mount).
+Reads use the kernel's page cache (``grep -r`` through the mount must not cost
+a round trip into Python per ``read``), but the sync loop rewrites page files
+in the mirror folder behind the kernel's back (remote edits), so every
+``open`` checks the file itself: the kernel keeps its cached pages
+(``keep_cache``) only when the file is exactly the one it cached them from
+(same inode, size, mtime and ctime); otherwise the kernel drops them. When
+the file also differs from the attributes the kernel was last given (it may
+hold a stale size until ``attr_timeout``), that one open is ``direct_io``, so
+its reads come from the file whatever size the kernel believes. After each
+cycle the mount also invalidates the page files that changed
+(:mod:`notion_mirror.fs.mount`). A read-only open asks for no ``flush``
+(``noflush``): there is nothing to journal at its close.
 
 Errors keep their errno (``ENOSPC``, ``EACCES``, ``ENOENT``...); an
 unexpected exception becomes ``EIO`` rather than a silent short write, and a
@@ -70,6 +78,8 @@ Capture = Callable[[set[str]], None]
 # Note: wake the sync loop for these page names; ``journaled`` says capture already ran.
 Note = Callable[[set[str], bool], None]
 Log = Callable[..., None]
+# Fetch: make a lazy mirror's page file complete before it is opened (no-op when it is).
+Fetch = Callable[[str], None]
 
 
 def page_name(path: str | None) -> str | None:
@@ -110,6 +120,14 @@ def _safe(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+# (inode, size, mtime_ns, ctime_ns): which version of a file the kernel saw.
+_Ident = tuple[int, int, int, int]
+
+
+def _ident(st: os.stat_result) -> _Ident:
+    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
 def _kind(entry: os.DirEntry[str]) -> int:
     """The file type bits from the directory entry itself (no stat per entry)."""
     if entry.is_symlink():
@@ -140,8 +158,10 @@ class MirrorOps:
         log: Log,
         on_init: Callable[[], None] | None = None,
         on_destroy: Callable[[], None] | None = None,
+        fetch: Fetch | None = None,
     ) -> None:
         self.root = root.rstrip("/") or "/"
+        self.fetch = fetch
         self.capture = capture
         self.note = note
         self.log = log
@@ -149,6 +169,10 @@ class MirrorOps:
         self.on_destroy = on_destroy
         self._handles: dict[int, _Handle] = {}
         self._lock = threading.Lock()
+        # Per path: the file the kernel was last given attributes of (getattr), and
+        # the file its page cache was filled from (the last cacheable open).
+        self._told: dict[str, _Ident] = {}
+        self._cached: dict[str, _Ident] = {}
 
     # ------------------------------------------------------------ helpers
 
@@ -195,6 +219,8 @@ class MirrorOps:
     @_safe
     def getattr(self, path: str | None, fh: Any = None) -> dict[str, int]:
         st = os.fstat(_fh(fh)) if fh is not None else os.lstat(self._real(path))
+        if path is not None:
+            self._told[path] = _ident(st)
         out = {k: getattr(st, k) for k in _STAT_KEYS}
         out["st_atime"] = st.st_atime_ns
         out["st_mtime"] = st.st_mtime_ns
@@ -332,10 +358,11 @@ class MirrorOps:
     # ------------------------------------------------------------ files
 
     def _register(self, fd: int, path: str, flags: int, fi: Any) -> int:
-        page = page_name(path)
-        if page is not None and hasattr(fi, "direct_io"):
-            fi.direct_io = 1
+        if not flags & os.O_CREAT:  # a created file has nothing cached yet
+            self._cache_policy(fd, path, fi)
         dirty = bool(flags & os.O_TRUNC) or bool(flags & os.O_CREAT)
+        if not dirty and flags & os.O_ACCMODE == os.O_RDONLY and hasattr(fi, "noflush"):
+            fi.noflush = 1  # nothing to journal at close: skip the flush round trip
         with self._lock:
             self._handles[fd] = _Handle(fd, dirty)
         if hasattr(fi, "fh"):
@@ -345,6 +372,11 @@ class MirrorOps:
     @_safe
     def open(self, path: str, fi: Any) -> int:
         flags = int(fi.flags)
+        page = page_name(path) if self.fetch is not None else None
+        if page is not None and self.fetch is not None:
+            # On-demand bodies: a lazy page's body is read before the file is opened,
+            # so the descriptor is the complete file (readdir/getattr never fetch).
+            self.fetch(page)
         fd = os.open(self._real(path), flags & ~os.O_CREAT)
         return self._register(fd, path, flags & ~os.O_CREAT, fi)
 
@@ -354,9 +386,30 @@ class MirrorOps:
         fd = os.open(self._real_new(path), flags, mode)
         return self._register(fd, path, flags, fi)
 
+    def _cache_policy(self, fd: int, path: str, fi: Any) -> None:
+        """``keep_cache`` for an unchanged file, ``direct_io`` while the kernel's
+        attributes may be stale (module docstring)."""
+        if not hasattr(fi, "keep_cache"):
+            return
+        now = _ident(os.fstat(fd))
+        if self._told.get(path) != now:
+            fi.direct_io = 1
+            self._cached.pop(path, None)
+        elif self._cached.get(path) == now:
+            fi.keep_cache = 1
+        else:
+            self._cached[path] = now
+
     @_safe
     def read(self, path: str | None, size: int, offset: int, fi: Any) -> bytes:
-        return os.pread(_fh(fi), size, offset)
+        fd = _fh(fi)
+        data = os.pread(fd, size, offset)
+        cached = self._cached.get(path) if path is not None else None
+        if cached is not None and os.fstat(fd).st_ino != cached[0]:
+            # A descriptor of a replaced file (opened before the loop rewrote the
+            # path) fills the shared cache with the old bytes: the next open drops it.
+            self._cached.pop(path, None)  # type: ignore[arg-type]
+        return data
 
     @_safe
     def write(self, path: str | None, data: bytes, offset: int, fi: Any) -> int:

@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 import httpx
 
+from notion_mirror import tracing
 from notion_mirror.errors import AmbiguousOutcomeError, NotionError, TransientError
 from notion_mirror.notion._errors import (
     BLOCKED_REASON,
@@ -70,6 +71,38 @@ def render_path(route: str, path_params: Mapping[str, str]) -> str:
     return route.format_map({k: quote(str(v), safe="%") for k, v in path_params.items()})
 
 
+class _Trace:
+    """What one request's span reports when it ends."""
+
+    __slots__ = (
+        "attempts",
+        "rate_limit_wait",
+        "rate_limited",
+        "span",
+        "status",
+        "transport_errors",
+    )
+
+    def __init__(self, span: Any) -> None:
+        self.span = span
+        self.attempts = 0
+        self.status: int | None = None
+        self.rate_limit_wait = 0.0
+        self.rate_limited = 0
+        self.transport_errors = 0
+
+    def finish(self) -> None:
+        s = self.span
+        if self.status is not None:
+            s.set_attribute("http.response.status_code", self.status)
+        s.set_attribute("notion.attempts", self.attempts)
+        s.set_attribute("notion.retry_count", max(0, self.attempts - 1))
+        s.set_attribute("notion.rate_limit_wait_s", round(self.rate_limit_wait, 6))
+        s.set_attribute("notion.rate_limited", self.rate_limited)
+        if self.transport_errors:
+            s.set_attribute("notion.transport_errors", self.transport_errors)
+
+
 class Requester:
     """Sends requests for one client; safe to share between threads."""
 
@@ -116,7 +149,30 @@ class Requester:
         params: Params = None,
         body: Any = None,
     ) -> Any:
-        """Send until success or a final failure; return the parsed JSON body."""
+        """Send until success or a final failure; return the parsed JSON body.
+
+        One ``notion.request`` span covers every attempt: method, route
+        template, final status, retries and time spent waiting on the rate
+        limit (never the path's ids, the body or the token).
+        """
+        with tracing.span(
+            f"notion {method} {route}", **{"http.request.method": method, "notion.route": route}
+        ) as span:
+            trace = _Trace(span)
+            try:
+                return self._request(method, route, path_params, params, body, trace)
+            finally:
+                trace.finish()
+
+    def _request(
+        self,
+        method: str,
+        route: str,
+        path_params: Mapping[str, str] | None,
+        params: Params,
+        body: Any,
+        trace: _Trace,
+    ) -> Any:
         path = render_path(route, path_params or {})
         safe = is_safe(method, route)
         key = f"{method} {route}"
@@ -125,6 +181,8 @@ class Requester:
         while True:
             attempt += 1
             waited = self.limiter.acquire()
+            trace.attempts = attempt
+            trace.rate_limit_wait += waited
             if start is None:
                 # The retry budget starts at the first send: queueing behind
                 # other threads in the limiter is not this request's failure.
@@ -135,6 +193,7 @@ class Requester:
                 response = self.http.request(method, path, params=params, json=body)
             except httpx.RequestError as exc:  # transport, decoding, redirects
                 self.stats.record_status(0)
+                trace.transport_errors += 1
                 logger.debug("%s attempt=%d failed: %s", key, attempt, type(exc).__name__)
                 delay = self.policy.backoff(attempt)
                 if (safe or isinstance(exc, PRE_SEND_ERRORS)) and self._may_retry(
@@ -145,6 +204,7 @@ class Requester:
                 raise self._transport_error(exc, method, route, safe, attempt) from exc
 
             status = response.status_code
+            trace.status = status
             self._note_date(response)
             self.stats.record_status(status)
             logger.debug("recv %s status=%d attempt=%d", key, status, attempt)
@@ -168,6 +228,8 @@ class Requester:
                     wait = max(1.0, self.policy.backoff(attempt))
                 # Every thread of the process holds off, not just this one.
                 self.limiter.pause(wait)
+                trace.rate_limited += 1
+                trace.rate_limit_wait += wait
                 logger.debug("%s rate limited (%d): pausing all requests %.3fs", key, status, wait)
                 if self._may_retry(attempt, start, wait):
                     continue

@@ -94,5 +94,12 @@ def _v2(db: sqlite_utils.Database) -> None:
     db["pages"].add_column("deletion_reported", int, not_null_default=0)
 
 
-MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {1: _v1, 2: _v2}
+def _v3(db: sqlite_utils.Database) -> None:
+    # Lazy mirrors (``track --lazy``) record a page before its body is read:
+    # 0 = the stored body is a placeholder, not Notion's. Existing bases were
+    # all read in full.
+    db["pages"].add_column("body_fetched", int, not_null_default=1)
+
+
+MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {1: _v1, 2: _v2, 3: _v3}
 SCHEMA_VERSION = max(MIGRATIONS)

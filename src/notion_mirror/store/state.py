@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
@@ -74,6 +75,9 @@ class PageBase:
     remote_dirty: bool = False
     # The file was found missing and reported once; the next sync restores it.
     deletion_reported: bool = False
+    # False in a lazy mirror until the body is read: ``body`` is then a
+    # placeholder (empty), never Notion's text, and must not be written over.
+    body_fetched: bool = True
 
     def with_changes(self, **changes: Any) -> PageBase:
         return replace(self, **changes)
@@ -108,6 +112,7 @@ def _to_row(base: PageBase) -> dict[str, Any]:
     row["body_writable"] = int(base.body_writable)
     row["remote_dirty"] = int(base.remote_dirty)
     row["deletion_reported"] = int(base.deletion_reported)
+    row["body_fetched"] = int(base.body_fetched)
     return row
 
 
@@ -118,13 +123,16 @@ def _from_row(row: dict[str, Any]) -> PageBase:
     data["body_writable"] = bool(data["body_writable"])
     data["remote_dirty"] = bool(data.get("remote_dirty"))
     data["deletion_reported"] = bool(data.get("deletion_reported"))
+    data["body_fetched"] = bool(data.get("body_fetched", 1))
     return PageBase(**data)
 
 
 class StateStore(OutboxMixin):
     """Typed access to ``state.sqlite``; opening it applies pending migrations."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, any_thread: bool = False) -> None:
+        """``any_thread``: the connection may be used from several threads (the
+        caller serialises its use, e.g. the mount's FUSE callbacks under a lock)."""
         self.path = Path(path)
         new = not self.path.exists()
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -132,7 +140,10 @@ class StateStore(OutboxMixin):
             # The state can describe private pages: create it readable by the user only.
             fd = os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600)
             os.close(fd)
-        self.db = sqlite_utils.Database(self.path)
+        if any_thread:
+            self.db = sqlite_utils.Database(sqlite3.connect(self.path, check_same_thread=False))
+        else:
+            self.db = sqlite_utils.Database(self.path)
         self.db.execute("PRAGMA busy_timeout = 10000")
         if self.db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             self.db.enable_wal()
@@ -221,6 +232,20 @@ class StateStore(OutboxMixin):
         rows = list(self.db.query("select * from pages where page_id = ?", [page_id]))
         return _from_row(rows[0]) if rows else None
 
+    def page_summaries(self) -> list[PageBase]:
+        """Every page WITHOUT its properties and body (empty), for decisions over all pages.
+
+        Decoding every page's stored values dominates a no-op cycle of a large
+        mirror; what pull decides per page needs only the scalar columns.
+        Never write a summary back: load the page with :meth:`get_page` first.
+        """
+        cols = [c.name for c in self.db["pages"].columns if c.name not in ("properties", "body")]
+        rows = self.db.query(f"select {', '.join(cols)} from pages order by page_id")
+        out = []
+        for r in rows:
+            out.append(_from_row({**r, "properties": None, "body": ""}))
+        return out
+
     def pages(self, *, state: str | None = None) -> list[PageBase]:
         if state is None:
             rows = self.db.query("select * from pages order by page_id")
@@ -239,6 +264,22 @@ class StateStore(OutboxMixin):
         if bases:
             with self.atomic():
                 self.db["pages"].upsert_all([_to_row(b) for b in bases], pk="page_id")
+
+    def unfetched_page_at(self, path: str) -> str | None:
+        """The id of the live page at ``path`` whose body was not fetched yet, if any."""
+        row = self.db.execute(
+            "select page_id from pages where path = ? and state = 'live' and body_fetched = 0",
+            [path],
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    def count_unfetched(self) -> int:
+        """Live pages whose body was not fetched yet (lazy mirrors)."""
+        return int(
+            self.db.execute(
+                "select count(*) from pages where state = 'live' and body_fetched = 0"
+            ).fetchone()[0]
+        )
 
     def count_pages(self, *, state: str = "live") -> int:
         return int(

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from notion_mirror import tracing
 from notion_mirror.errors import MirrorError, NotFoundError
 from notion_mirror.mirror import Mirror
 from notion_mirror.schema.drift import drift_of
@@ -36,7 +37,14 @@ from notion_mirror.sync.plan import (
     Snapshot,
     plan_page,
 )
-from notion_mirror.sync.pull import LAST_SYNC, PullOptions, PullReport, _Pull
+from notion_mirror.sync.pull import (
+    LAST_SYNC,
+    PullOptions,
+    PullReport,
+    _Pull,
+    mirror_lock,
+    with_body,
+)
 from notion_mirror.sync.reconcile import reconcile_open_commands
 from notion_mirror.sync.render import deleted_name
 from notion_mirror.sync.snapshots import FileRead, base_snapshot, read_file
@@ -72,6 +80,8 @@ class SyncOptions:
     pull: bool = True
     # Asked between pages; True ends the cycle early and safely (watch, on SIGTERM).
     should_stop: Callable[[], bool] | None = None
+    # Read every body a lazy mirror has not fetched yet (``sync --fetch-bodies``).
+    fetch_bodies: bool = False
 
 
 @dataclass
@@ -206,8 +216,37 @@ def inspect(mirror: Mirror) -> Inspection:
 def sync(mirror: Mirror, client: Any, options: SyncOptions | None = None) -> SyncReport:
     """Run one full cycle (capture, pull, push) on ``mirror``."""
     options = options or SyncOptions()
-    with mirror.open_store() as store:
-        return _Cycle(mirror, client, store, options).run()
+    with (
+        tracing.span(
+            "sync.cycle",
+            **{
+                "sync.mode": mirror.config.mode,
+                "sync.full": options.full,
+                "sync.dry_run": options.dry_run,
+                "sync.pull": options.pull,
+            },
+        ) as span,
+        # In-process: the mount's on-demand body fetches wait for the cycle.
+        mirror_lock(mirror.root),
+        mirror.open_store() as store,
+    ):
+        report = _Cycle(mirror, client, store, options).run()
+        _trace_report(span, report)
+        return report
+
+
+def _trace_report(span: Any, report: SyncReport) -> None:
+    """Counts only: paths are page titles, reasons can quote values."""
+    for key, value in (
+        ("sync.pages", len(report.pages)),
+        ("sync.pushed", report.pushed),
+        ("sync.created", report.created),
+        ("sync.conflicts", report.conflicts),
+        ("sync.blocked", report.blocked),
+        ("sync.pending", report.pending),
+        ("sync.stopped", report.stopped),
+    ):
+        span.set_attribute(key, value)
 
 
 class _Cycle:
@@ -230,7 +269,8 @@ class _Cycle:
         max_seq = max((e.seq or 0 for e in self.store.journal()), default=0)
         self._guard_mass_deletion(journal)
 
-        adopted = [] if dry else reconcile_open_commands(self.mirror, self.client, self.store)
+        with tracing.span("sync.reconcile"):
+            adopted = [] if dry else reconcile_open_commands(self.mirror, self.client, self.store)
         if not self.options.pull and self.store.get_schema() is not None:
             # Push-only (watch, right after a save): every write still reads
             # its page first, so skipping the poll loses no guard.
@@ -247,7 +287,9 @@ class _Cycle:
         if schema is None:
             return report
 
-        works = self._plan(schema, journal)
+        with tracing.span("sync.plan") as span:
+            works = self._plan(schema, journal)
+            span.set_attribute("sync.planned", len(works))
         if dry:
             for w in works:
                 page = PageReport(w.path or w.key, w.page_id)
@@ -269,18 +311,23 @@ class _Cycle:
             allow_new_options=self.allow_new_options,
             allow_deleting=self.options.allow_deleting,
         )
-        self._record_intent(works)
+        with tracing.span("sync.record_intent"):
+            self._record_intent(works)
         waiting: set[str] = set()
-        for done, w in enumerate(works, 1):
-            if self.options.should_stop is not None and self.options.should_stop():
-                # Stop between pages: what was not executed keeps its journal
-                # entries, and its recorded commands are settled next run.
-                waiting = {x.path for x in works[done - 1 :] if x.path}
-                report.stopped = True
-                break
-            report.pages.append(self._execute(executor, w))
-            if self.options.progress is not None:
-                self.options.progress("push", done, len(works))
+        with tracing.span("sync.execute", **{"sync.planned": len(works)}):
+            for done, w in enumerate(works, 1):
+                if self.options.should_stop is not None and self.options.should_stop():
+                    # Stop between pages: what was not executed keeps its journal
+                    # entries, and its recorded commands are settled next run.
+                    waiting = {x.path for x in works[done - 1 :] if x.path}
+                    report.stopped = True
+                    break
+                with tracing.span("sync.page", **{"notion.page_id": w.page_id}) as span:
+                    page = self._execute(executor, w)
+                    _trace_page(span, page)
+                report.pages.append(page)
+                if self.options.progress is not None:
+                    self.options.progress("push", done, len(works))
         self.store.clear_journal(set(journal) - waiting, up_to_seq=max_seq)
         self.store.prune_outbox()
         self.store.set_meta(LAST_SYNC, iso(server_now(self.client)))
@@ -288,6 +335,10 @@ class _Cycle:
         return report
 
     def _pull(self, dry: bool) -> PullReport:
+        with tracing.span("sync.observe", **{"sync.full": self.options.full}):
+            return self._pull_untraced(dry)
+
+    def _pull_untraced(self, dry: bool) -> PullReport:
         return _Pull(
             self.mirror,
             self.client,
@@ -297,12 +348,15 @@ class _Cycle:
                 dry_run=dry,
                 workers=self.options.workers,
                 progress=self.options.progress,
+                fetch_bodies=self.options.fetch_bodies,
             ),
         ).run()
 
     def capture(self, *, record: bool) -> dict[str, Any]:
         """Scan the folder; the newest journal entry per path (with this scan's)."""
-        result = capture.scan(self.mirror.root, self.store, record=record)
+        with tracing.span("sync.capture") as span:
+            result = capture.scan(self.mirror.root, self.store, record=record)
+            span.set_attribute("sync.journaled", len(result.journaled))
         journal = dict(self.store.latest_journal())
         for entry in result.journaled:
             journal[entry.path] = entry
@@ -321,6 +375,7 @@ class _Cycle:
         missing = [p for p in live if p in journal and journal[p].kind == "deleted"]
         if self.options.force or len(missing) < 2 or len(missing) * 2 <= len(live):
             return
+        tracing.event("sync.guard", kind="mass_deletion", missing=len(missing), live=len(live))
         raise MassDeletionError(
             f"{len(missing)} of {len(live)} files in {self.mirror.root} are missing; "
             "was the folder emptied or unmounted? Nothing was changed. Restore the files, "
@@ -686,10 +741,9 @@ class _Cycle:
         from notion_mirror.sync.observe import floor_minute
         from notion_mirror.sync.render import render_file
 
-        body = remote.body.markdown if remote.body is not None else w.base.body
-        new_base = w.base.with_changes(
+        restored = w.base if remote.body is None else with_body(w.base, remote.body)
+        new_base = restored.with_changes(
             properties=remote.props,
-            body=body,
             last_edited_time=iso(remote.page.last_edited_time),
             observed_minute=remote.read_minute or iso(floor_minute(server_now(self.client))),
             deletion_reported=False,
@@ -713,6 +767,20 @@ ADOPTED = "created in Notion by an interrupted earlier sync: found and adopted, 
 UNKNOWN_ID = (
     "_notion.id names a page this mirror does not know; remove `_notion` to create a new page"
 )
+
+
+def _trace_page(span: Any, page: PageReport) -> None:
+    """What happened to one page, as events: surface (property) names, never values."""
+    if page.page_id is None and span.is_recording():
+        span.set_attribute("notion.page_id", "(new)")
+    for surface in page.pushed:
+        tracing.event("sync.pushed", surface=surface)
+    for c in page.conflicts:
+        tracing.event("sync.conflict", surface=c.surface)
+    for surface, _reason in page.blocked:
+        tracing.event("sync.blocked", surface=surface)
+    if page.pending is not None:
+        tracing.event("sync.pending")
 
 
 def _renamed_notes(local: LocalFile) -> list[str]:

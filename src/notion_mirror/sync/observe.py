@@ -17,6 +17,7 @@ from notion_mirror.codec import body as body_codec
 from notion_mirror.codec import richtext
 
 __all__ = [
+    "BODY_NOT_FETCHED",
     "ObservedBody",
     "ObservedPage",
     "complete_properties",
@@ -33,6 +34,13 @@ __all__ = [
 ]
 
 TRUNCATION_LIMIT = 25
+
+# Why the body of a page in a lazy mirror cannot be sent before it was read:
+# the file shows no body, and sending one would overwrite Notion's unseen text.
+BODY_NOT_FETCHED = (
+    "not fetched yet: open the file through the mount, or run "
+    "`notion-mirror sync --fetch-bodies` (body edits made before that are not sent)"
+)
 
 
 @dataclass(frozen=True)

@@ -9,15 +9,23 @@ from a complete query is read directly before anything is removed.
 Absence is not deletion: a page missing from an incremental query is left
 alone; a page is removed locally only when a direct read says it is in the
 trash, and only if its file holds what the tool last wrote.
+
+Lazy mirrors (``track --lazy``) read no bodies of pages never read before:
+such a page's base records ``body_fetched = False`` with an empty body, its
+file shows no body, and its body is not writable until it is read (through
+the mount, :func:`fetch_body_now`, or ``sync --fetch-bodies``). Bodies of
+pages already read are followed as usual.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from notion_mirror.codec import paths as paths_codec
@@ -26,6 +34,7 @@ from notion_mirror.mirror import Mirror
 from notion_mirror.store import PageBase, StateStore
 from notion_mirror.sync import materialize
 from notion_mirror.sync.observe import (
+    BODY_NOT_FETCHED,
     ObservedBody,
     complete_properties,
     fetch_body,
@@ -45,12 +54,27 @@ __all__ = [
     "PullOptions",
     "PullReport",
     "base_from_observation",
+    "fetch_body_now",
+    "mirror_lock",
     "observe_page",
     "pull",
+    "with_body",
 ]
 
 WATERMARK = "watermark"
 LAST_SYNC = "last_sync"  # Notion's clock at the end of the last completed cycle
+
+_LOCKS: dict[Path, threading.RLock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def mirror_lock(root: Path) -> threading.RLock:
+    """The in-process lock of one mirror: a sync cycle and an on-demand body
+    fetch (the mount's FUSE threads) never interleave their reads and writes
+    of bases and files. Across processes the writer lock does that job."""
+    key = Path(root).resolve()
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault(key, threading.RLock())
 
 
 @dataclass(frozen=True)
@@ -60,6 +84,8 @@ class PullOptions:
     overlap_minutes: int = 2
     workers: int = 4
     progress: Callable[[str, int, int | None], None] | None = None
+    # Read every body not fetched yet, even in a lazy mirror (``sync --fetch-bodies``).
+    fetch_bodies: bool = False
 
 
 @dataclass
@@ -76,6 +102,10 @@ class PullReport:
     schema_changed: bool = False
     pages_seen: int = 0
     full: bool = False
+    # Live pages whose body is still not fetched after this pull (lazy mirrors).
+    bodies_not_fetched: int = 0
+    # Bodies left unfetched although asked for, because their file has local edits.
+    not_fetched_edited: list[str] = field(default_factory=list)
 
     @property
     def changed_files(self) -> int:
@@ -99,6 +129,8 @@ class PullReport:
             "inaccessible": self.inaccessible,
             "read_only": [{"path": p, "reason": r} for p, r in self.read_only],
             "schema_changed": self.schema_changed,
+            "bodies_not_fetched": self.bodies_not_fetched,
+            "not_fetched_edited": self.not_fetched_edited,
         }
 
 
@@ -108,39 +140,70 @@ class Observation:
     url: str
     last_edited_time: datetime
     properties: dict[str, Any]
-    body: ObservedBody
+    body: ObservedBody | None  # None: not read (a lazy mirror's page)
+    # Set when only the body was read: the properties are the base's, observed then.
+    observed_minute: str | None = None
 
 
 def _hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def observe_page(client: Any, page: Any) -> Observation:
-    """Complete a queried page: truncated values filled in, body read."""
+def observe_page(client: Any, page: Any, *, with_body: bool = True) -> Observation:
+    """Complete a queried page: truncated values filled in, body read (if ``with_body``)."""
     props = complete_properties(client, page.id, properties_by_id(page.properties))
-    return Observation(page.id, page.url, page.last_edited_time, props, fetch_body(client, page.id))
+    body = fetch_body(client, page.id) if with_body else None
+    return Observation(page.id, page.url, page.last_edited_time, props, body)
+
+
+def _observe_body_only(client: Any, base: PageBase) -> Observation:
+    """A known page whose body was never read: read just the body."""
+    return Observation(
+        base.page_id,
+        base.url,
+        parse_time(base.last_edited_time),
+        base.properties,
+        fetch_body(client, base.page_id),
+        observed_minute=base.observed_minute,
+    )
+
+
+def with_body(base: PageBase, body: ObservedBody | None) -> PageBase:
+    """``base`` with ``body`` as its body; None = not fetched (an empty, unwritable body)."""
+    if body is None:
+        return base.with_changes(
+            body="",
+            body_hash=_hash(""),
+            body_writable=False,
+            body_reason=BODY_NOT_FETCHED,
+            body_fetched=False,
+        )
+    return base.with_changes(
+        body=body.markdown,
+        body_hash=_hash(body.markdown),
+        body_writable=body.writable,
+        body_reason=body.reason,
+        body_fetched=True,
+    )
 
 
 def base_from_observation(
     r: Observation, observed_minute: str, old: PageBase | None = None
 ) -> PageBase:
     """The new base for an observed page, keeping the fingerprint of its current file."""
-    return PageBase(
+    base = PageBase(
         page_id=r.page_id,
         path=old.path if old and old.state == "live" else None,
         title=title_of(r.properties),
         url=r.url,
         last_edited_time=iso(r.last_edited_time),
-        observed_minute=observed_minute,
+        observed_minute=r.observed_minute or observed_minute,
         properties=r.properties,
-        body=r.body.markdown,
-        body_hash=_hash(r.body.markdown),
-        body_writable=r.body.writable,
-        body_reason=r.body.reason,
         file_hash=old.file_hash if old else None,
         file_size=old.file_size if old else None,
         file_mtime_ns=old.file_mtime_ns if old else None,
     )
+    return with_body(base, r.body)
 
 
 def _needs_read(base: PageBase | None, last_edited: datetime) -> bool:
@@ -164,7 +227,7 @@ def _query_pages(
 def pull(mirror: Mirror, client: Any, options: PullOptions | None = None) -> PullReport:
     """Run the pull half of one sync cycle against ``mirror``."""
     options = options or PullOptions()
-    with mirror.open_store() as store:
+    with mirror_lock(mirror.root), mirror.open_store() as store:
         return _Pull(mirror, client, store, options).run()
 
 
@@ -203,8 +266,25 @@ class _Pull:
             flt = {"timestamp": "last_edited_time", "last_edited_time": {"on_or_after": iso(start)}}
             sorts = [{"timestamp": "last_edited_time", "direction": "ascending"}]
 
-        bases = {b.page_id: b for b in self.store.pages()}
+        # Summaries (no stored values): enough to decide what to read; the pages
+        # actually touched are loaded in full before anything is written.
+        bases = {b.page_id: b for b in self.store.page_summaries()}
+        lazy = self.mirror.config.lazy and not self.options.fetch_bodies
+
+        def want_body(base: PageBase | None) -> bool:
+            # A lazy mirror reads a body only where it already holds Notion's.
+            if base is None or base.body_fetched:
+                return not lazy or base is not None
+            if lazy:
+                return False
+            if self._edited(base):
+                # Its empty body would read as deleting Notion's: not fetched.
+                self.report.not_fetched_edited.append(base.path or base.page_id)
+                return False
+            return True
+
         seen: set[str] = set()
+        observed: set[str] = set()
         max_edit: datetime | None = parse_time(watermark_text) if watermark_text else None
         fetched: list[Future[Observation]] = []
         preview: list[tuple[str, str]] = []
@@ -218,9 +298,13 @@ class _Pull:
                 self.report.pages_seen += 1
                 if max_edit is None or page.last_edited_time > max_edit:
                     max_edit = page.last_edited_time
-                if _needs_read(bases.get(page.id), page.last_edited_time):
+                base = bases.get(page.id)
+                if _needs_read(base, page.last_edited_time):
                     if not self.options.dry_run:
-                        fetched.append(pool.submit(observe_page, self.client, page))
+                        observed.add(page.id)
+                        fetched.append(
+                            pool.submit(observe_page, self.client, page, with_body=want_body(base))
+                        )
                     else:
                         preview.append((page.id, title_of(properties_by_id(page.properties))))
                 self._progress("query", len(seen))
@@ -228,7 +312,17 @@ class _Pull:
             # id: they may not match the incremental filter any more.
             for base in bases.values():
                 if base.remote_dirty and base.page_id not in seen and base.state == "live":
-                    fetched.append(pool.submit(self._observe_by_id, base.page_id))
+                    observed.add(base.page_id)
+                    fetched.append(pool.submit(self._observe_by_id, base.page_id, want_body(base)))
+            # Bodies never read (a lazy mirror) are read when laziness is off for
+            # this pull: just the body, the properties are as current as the base.
+            if not lazy and not self.options.dry_run:
+                for base in bases.values():
+                    unread = base.state == "live" and not base.body_fetched
+                    if unread and base.page_id not in observed and want_body(base):
+                        full = self.store.get_page(base.page_id)  # a summary lacks values
+                        if full is not None:
+                            fetched.append(pool.submit(_observe_body_only, self.client, full))
             results = []
             for i, fut in enumerate(fetched, 1):
                 result = fut.result()
@@ -248,6 +342,14 @@ class _Pull:
         missing: list[PageBase] = []
         if full:
             missing = [b for b in bases.values() if b.state == "live" and b.page_id not in seen]
+        if self.report.schema_changed:
+            bases = {b.page_id: b for b in self.store.pages()}
+        else:
+            for pid in {r.page_id for r in results} | {b.page_id for b in missing}:
+                full = self.store.get_page(pid) if pid in bases else None
+                if full is not None:
+                    bases[pid] = full
+            missing = [bases[b.page_id] for b in missing]
         self._apply(schema, bases, results, missing, observed_minute)
         # The schema and watermark advance only after every observation above
         # was applied, so a crash before this point re-reads the same window.
@@ -256,16 +358,29 @@ class _Pull:
             if max_edit is not None:
                 self.store.set_meta(WATERMARK, iso(floor_minute(max_edit)))
             self.store.set_meta(LAST_SYNC, iso(server_now(self.client)))
+        self.report.bodies_not_fetched = self.store.count_unfetched()
         return self.report
 
-    def _observe_by_id(self, page_id: str) -> Observation | None:
+    def _edited(self, base: PageBase) -> bool:
+        """Whether the page's file differs from what the tool last wrote (or is gone)."""
+        if base.path is None:
+            return True
+        status = materialize.file_status(
+            self.mirror.root / base.path,
+            expected_hash=base.file_hash,
+            expected_size=base.file_size,
+            expected_mtime_ns=base.file_mtime_ns,
+        )
+        return status != "unchanged"
+
+    def _observe_by_id(self, page_id: str, with_body: bool = True) -> Observation | None:
         try:
             page = self.client.retrieve_page(page_id)
         except NotFoundError:
             return None
         if page.in_trash:
             return None
-        return observe_page(self.client, page)
+        return observe_page(self.client, page, with_body=with_body)
 
     # -- applying observations to files and bases ---------------------------------
 
@@ -277,6 +392,8 @@ class _Pull:
         missing: list[PageBase],
         observed_minute: str,
     ) -> None:
+        if not results and not missing and not self.report.schema_changed:
+            return  # nothing observed: no names to assign, no file to render
         updated: dict[str, PageBase] = {}
         for r in sorted(results, key=lambda r: r.page_id):
             updated[r.page_id] = base_from_observation(r, observed_minute, bases.get(r.page_id))
@@ -381,7 +498,7 @@ class _Pull:
             self.report.renamed.append((current, path))
         else:
             self.report.updated.append(path)
-        if not new.body_writable and new.body_reason:
+        if not new.body_writable and new.body_reason and new.body_fetched:
             self.report.read_only.append((path, new.body_reason))
         self.store.put_page(
             new.with_changes(
@@ -392,3 +509,49 @@ class _Pull:
                 remote_dirty=False,
             )
         )
+
+
+def fetch_body_now(mirror: Mirror, client: Any, store: StateStore, page_id: str) -> str:
+    """Read the body of a page a lazy mirror has not fetched yet, and show it.
+
+    One markdown read; the base records the body (``body_fetched``) and the
+    file is rendered anew, guarded: only if it still holds the bytes the tool
+    last wrote. A file edited meanwhile is left alone (nothing is read), because
+    its empty body would otherwise read as deleting Notion's text.
+
+    Returns ``fetched``, ``present`` (nothing to do: already fetched, not a live
+    page with a file) or ``edited`` (the file has local edits; not fetched).
+    Serialised with sync cycles and other fetches by :func:`mirror_lock`.
+    """
+    with mirror_lock(mirror.root):
+        base = store.get_page(page_id)
+        if base is None or base.state != "live" or base.body_fetched or base.path is None:
+            return "present"
+        schema = store.get_schema()
+        if schema is None:
+            return "present"
+        path = mirror.root / base.path
+        status = materialize.file_status(
+            path,
+            expected_hash=base.file_hash,
+            expected_size=base.file_size,
+            expected_mtime_ns=base.file_mtime_ns,
+        )
+        if status != "unchanged":
+            return "edited"
+        new = with_body(base, fetch_body(client, page_id))
+        data = render_page(schema, new)
+        try:
+            fp = materialize.write_file(
+                mirror.root,
+                base.path,
+                data,
+                tmp_dir=mirror.tmp_dir,
+                expected_hash=base.file_hash,
+            )
+        except (materialize.LocalEditError, materialize.PathOccupiedError):
+            return "edited"
+        store.put_page(
+            new.with_changes(file_hash=fp.sha256, file_size=fp.size, file_mtime_ns=fp.mtime_ns)
+        )
+        return "fetched"

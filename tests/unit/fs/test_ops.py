@@ -62,7 +62,7 @@ def ops(root: Path, rec: Recorder) -> MirrorOps:
 
 def fi(flags: int) -> SimpleNamespace:
     """What mfusepy passes with ``raw_fi``: the file info struct's fields we use."""
-    return SimpleNamespace(flags=flags, fh=0, direct_io=0)
+    return SimpleNamespace(flags=flags, fh=0, direct_io=0, keep_cache=0, noflush=0)
 
 
 def write_file(ops: MirrorOps, path: str, data: bytes, flags: int = os.O_WRONLY) -> Any:
@@ -118,7 +118,7 @@ def test_a_closed_page_write_is_journaled_before_close_returns(
     ops: MirrorOps, root: Path, rec: Recorder
 ) -> None:
     info = write_file(ops, "/Beta.md", b"---\nName: Beta\n---\n")
-    assert info.direct_io == 1  # page data never comes from the page cache
+    assert info.keep_cache == 0 and info.noflush == 0  # created: nothing cached, flushed
     assert rec.captured == [{"Beta.md"}]
     assert rec.noted == [({"Beta.md"}, True)]
     assert (root / "Beta.md").read_bytes() == b"---\nName: Beta\n---\n"
@@ -137,6 +137,55 @@ def test_reads_and_non_page_files_are_not_journaled(
     write_file(ops, "/.Alpha.md.swp", b"x")
     assert other.direct_io == 0
     assert rec.captured == [] and rec.noted == []
+
+
+def open_info(ops: MirrorOps, path: str, flags: int = os.O_RDONLY) -> SimpleNamespace:
+    info = fi(flags)
+    ops.open(path, info)
+    ops.release(path, info)
+    return info
+
+
+def test_the_kernel_keeps_cached_pages_only_of_the_file_it_cached_them_from(
+    ops: MirrorOps, root: Path
+) -> None:
+    # Never described to the kernel: its idea of the size may be anything, read around it.
+    first = open_info(ops, "/Alpha.md")
+    assert (first.direct_io, first.keep_cache, first.noflush) == (1, 0, 1)
+    ops.getattr("/Alpha.md")
+    fresh = open_info(ops, "/Alpha.md")
+    assert (fresh.direct_io, fresh.keep_cache) == (0, 0)  # cache dropped, then filled
+    again = open_info(ops, "/Alpha.md")
+    assert (again.direct_io, again.keep_cache) == (0, 1)  # unchanged: keep it
+    assert open_info(ops, "/Alpha.md", os.O_RDWR).noflush == 0  # a writer is flushed
+
+    # The sync loop replaces the file behind the kernel's back (same size even).
+    new = root / ".notion-mirror" / "new"
+    new.write_text("---\nName: Alphb\n---\n", encoding="utf-8")
+    os.replace(new, root / "Alpha.md")
+    stale = open_info(ops, "/Alpha.md")
+    assert (stale.direct_io, stale.keep_cache) == (1, 0)  # attributes may be stale too
+    ops.getattr("/Alpha.md")
+    assert open_info(ops, "/Alpha.md").keep_cache == 0
+    assert open_info(ops, "/Alpha.md").keep_cache == 1
+
+
+def test_a_descriptor_of_a_replaced_file_does_not_leave_its_bytes_cached(
+    ops: MirrorOps, root: Path
+) -> None:
+    ops.getattr("/Alpha.md")
+    old = fi(os.O_RDONLY)
+    ops.open("/Alpha.md", old)  # a reader keeps the file open
+    new = root / ".notion-mirror" / "new"
+    new.write_text("---\nName: Beta\n---\n", encoding="utf-8")
+    os.replace(new, root / "Alpha.md")
+    ops.getattr("/Alpha.md")
+    open_info(ops, "/Alpha.md")  # the kernel cache now holds the new file
+    assert ops.read("/Alpha.md", 100, 0, old) == b"---\nName: Alpha\n---\n"
+    ops.release("/Alpha.md", old)
+    # That read filled the shared cache with the old bytes: the next open drops them.
+    assert open_info(ops, "/Alpha.md").keep_cache == 0
+    assert open_info(ops, "/Alpha.md").keep_cache == 1
 
 
 def test_an_atomic_save_is_journaled_at_the_rename(
