@@ -102,6 +102,10 @@ def test_one_sync_has_a_span_tree_without_content(
     observed = [s.name for s in _children(spans, by_name["sync.observe"])]
     assert "notion GET /v1/data_sources/{data_source_id}" in observed
     assert "notion POST /v1/data_sources/{data_source_id}/query" in observed
+    # Body reads run on the pull's thread pool and still belong to this cycle.
+    body_reads = [s for s in spans if s.name == "notion GET /v1/pages/{page_id}/markdown"]
+    assert body_reads
+    assert all(s.context.trace_id == cycle.context.trace_id for s in body_reads)
 
     # Executing: one span per touched page; the write and the conflict live there.
     pages = _children(spans, by_name["sync.execute"])

@@ -48,6 +48,7 @@ from notion_mirror.sync.observe import (
     title_of,
 )
 from notion_mirror.sync.render import render_page
+from notion_mirror.tracing import in_this_span
 
 __all__ = [
     "Observation",
@@ -303,7 +304,12 @@ class _Pull:
                     if not self.options.dry_run:
                         observed.add(page.id)
                         fetched.append(
-                            pool.submit(observe_page, self.client, page, with_body=want_body(base))
+                            pool.submit(
+                                in_this_span(observe_page),
+                                self.client,
+                                page,
+                                with_body=want_body(base),
+                            )
                         )
                     else:
                         preview.append((page.id, title_of(properties_by_id(page.properties))))
@@ -313,7 +319,11 @@ class _Pull:
             for base in bases.values():
                 if base.remote_dirty and base.page_id not in seen and base.state == "live":
                     observed.add(base.page_id)
-                    fetched.append(pool.submit(self._observe_by_id, base.page_id, want_body(base)))
+                    fetched.append(
+                        pool.submit(
+                            in_this_span(self._observe_by_id), base.page_id, want_body(base)
+                        )
+                    )
             # Bodies never read (a lazy mirror) are read when laziness is off for
             # this pull: just the body, the properties are as current as the base.
             if not lazy and not self.options.dry_run:
@@ -322,7 +332,9 @@ class _Pull:
                     if unread and base.page_id not in observed and want_body(base):
                         full = self.store.get_page(base.page_id)  # a summary lacks values
                         if full is not None:
-                            fetched.append(pool.submit(_observe_body_only, self.client, full))
+                            fetched.append(
+                                pool.submit(in_this_span(_observe_body_only), self.client, full)
+                            )
             results = []
             for i, fut in enumerate(fetched, 1):
                 result = fut.result()
