@@ -367,8 +367,15 @@ class _Pull:
         # was applied, so a crash before this point re-reads the same window.
         with self.store.atomic():
             self.store.set_schema(schema, new_hash)
+            # The next query starts (minus the overlap) where this read began on
+            # Notion's clock, not at the newest edit seen: anchored at an edit,
+            # a burst of edits would be listed again by every later sync.
+            # Edits at or after this minute, and ones the query had not caught
+            # up with yet, stay inside the overlap.
+            mark = parse_time(observed_minute)
             if max_edit is not None:
-                self.store.set_meta(WATERMARK, iso(floor_minute(max_edit)))
+                mark = max(mark, floor_minute(max_edit))
+            self.store.set_meta(WATERMARK, iso(mark))
             self.store.set_meta(LAST_SYNC, iso(server_now(self.client)))
         self.report.bodies_not_fetched = self.store.count_unfetched()
         return self.report

@@ -108,6 +108,27 @@ def test_noop_sync_sends_two_requests_and_writes_nothing(
     assert snapshot(mirror_dir) == before
 
 
+def test_a_burst_of_edits_is_not_listed_again_by_every_later_sync(
+    tmp_path: Path, client: NotionClient, api: NotionAPI
+) -> None:
+    """150 rows edited in one minute need two query pages once; after a later read
+    has proven them, a no-op sync lists nothing old again: one query page."""
+    db, ds = api.create_data_source({"Name": {"title": {}}})
+    for i in range(150):
+        api.add_page(ds, title(f"Row {i}"))
+    mirror_dir = tmp_path / "m"
+    track(client, db, mirror_dir)
+    api.advance_clock(120)
+    pull(open_mirror(mirror_dir), client)  # the proof read of the burst's minute
+    api.advance_clock(600)
+    pull(open_mirror(mirror_dir), client)
+    api.reset_stats()
+    report = pull(open_mirror(mirror_dir), client)
+    stats = api.stats()
+    assert stats["requests_total"] == 2, stats
+    assert report.changed_files == 0
+
+
 def test_edit_in_the_same_minute_as_the_last_read_is_seen(
     tmp_path: Path, client: NotionClient, api: NotionAPI, tasks: dict[str, Any]
 ) -> None:
