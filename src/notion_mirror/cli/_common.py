@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from notion_mirror.errors import EXIT_USAGE, MirrorError, UsageError
+from notion_mirror.errors import EXIT_CONFLICT, EXIT_USAGE, MirrorError, UsageError
 
 __all__ = [
     "QUIET_ENV",
@@ -102,6 +102,19 @@ def handle_errors() -> Iterator[None]:
     except KeyboardInterrupt:
         err_console.error("interrupted", style="yellow")
         raise typer.Exit(130) from None
+    except OSError as exc:
+        # The local disk or folder failed (full, read-only, permissions). Files
+        # are written atomically and state advances only after success, so the
+        # next run after the fix starts from a consistent point.
+        where = f"{exc.filename}: " if exc.filename else ""
+        err_console.error(
+            "error:",
+            f"{where}{exc.strerror or exc}; nothing was lost, run the command again once fixed",
+            style="red",
+            markup=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(EXIT_CONFLICT) from None
 
 
 @contextmanager

@@ -116,11 +116,13 @@ def write_file(
     target = root / rel
     tmp_dir.mkdir(parents=True, exist_ok=True)
     tmp = tmp_dir / f"w-{uuid.uuid4().hex}"
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
     try:
+        # Inside the try: a full disk fails here, and the partial temp file
+        # must not be left behind.
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
         if expected_hash is None:
             try:
                 os.link(tmp, target)
