@@ -101,5 +101,17 @@ def _v3(db: sqlite_utils.Database) -> None:
     db["pages"].add_column("body_fetched", int, not_null_default=1)
 
 
-MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {1: _v1, 2: _v2, 3: _v3}
+def _v4(db: sqlite_utils.Database) -> None:
+    # 1 = a page re-adopted from its file after the state was lost: there is
+    # no common base, so every difference between file and Notion is a
+    # conflict until settled (never a push, never an overwrite).
+    db["pages"].add_column("no_base", int, not_null_default=0)
+
+
+MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
+    1: _v1,
+    2: _v2,
+    3: _v3,
+    4: _v4,
+}
 SCHEMA_VERSION = max(MIGRATIONS)

@@ -78,6 +78,8 @@ class PageBase:
     # False in a lazy mirror until the body is read: ``body`` is then a
     # placeholder (empty), never Notion's text, and must not be written over.
     body_fetched: bool = True
+    # Re-adopted from a file after the state was lost: no common base yet.
+    no_base: bool = False
 
     def with_changes(self, **changes: Any) -> PageBase:
         return replace(self, **changes)
@@ -113,6 +115,7 @@ def _to_row(base: PageBase) -> dict[str, Any]:
     row["remote_dirty"] = int(base.remote_dirty)
     row["deletion_reported"] = int(base.deletion_reported)
     row["body_fetched"] = int(base.body_fetched)
+    row["no_base"] = int(base.no_base)
     return row
 
 
@@ -124,6 +127,7 @@ def _from_row(row: dict[str, Any]) -> PageBase:
     data["remote_dirty"] = bool(data.get("remote_dirty"))
     data["deletion_reported"] = bool(data.get("deletion_reported"))
     data["body_fetched"] = bool(data.get("body_fetched", 1))
+    data["no_base"] = bool(data.get("no_base", 0))
     return PageBase(**data)
 
 

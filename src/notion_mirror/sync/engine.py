@@ -269,6 +269,8 @@ class _Cycle:
         max_seq = max((e.seq or 0 for e in self.store.journal()), default=0)
         self._guard_mass_deletion(journal)
 
+        if not dry:
+            self._readopt_after_lost_state(journal)
         with tracing.span("sync.reconcile"):
             adopted = [] if dry else reconcile_open_commands(self.mirror, self.client, self.store)
         if not self.options.pull and self.store.get_schema() is not None:
@@ -364,6 +366,48 @@ class _Cycle:
 
     # ------------------------------------------------------------------ guard
 
+    def _readopt_after_lost_state(self, journal: dict[str, Any]) -> None:
+        """A bound folder whose state database is gone: claim its files, decide nothing.
+
+        Without this, the first pull would see every page as new and write
+        beside (or refuse) the user's files. Each file naming a page becomes a
+        placeholder with no common base: the pull leaves it alone, and the
+        push phase compares it with Notion, where equal surfaces settle and
+        differing ones become conflicts. Nothing is sent, deleted or
+        overwritten on a guess.
+        """
+        if self.store.get_meta("watermark") is not None or self.store.count_pages() > 0:
+            return
+        from notion_mirror.codec import document
+        from notion_mirror.notion.ids import normalize_id
+
+        seen: set[str] = set()
+        placeholders = []
+        for path in sorted(journal):
+            if journal[path].kind != "changed":
+                continue
+            try:
+                doc = document.parse((self.mirror.root / path).read_bytes(), path=path)
+                page_id = normalize_id(str(doc.notion.get("id", "")))
+            except Exception:  # unreadable or no id: a new file, handled as usual
+                continue
+            if page_id in seen:
+                continue  # a copy: the identity rules report it later
+            seen.add(page_id)
+            placeholders.append(
+                PageBase(
+                    page_id=page_id,
+                    path=path,
+                    title="",
+                    url=str(doc.notion.get("url", "")),
+                    last_edited_time="1970-01-01T00:00:00.000Z",
+                    observed_minute="1970-01-01T00:00:00.000Z",
+                    remote_dirty=True,
+                    no_base=True,
+                )
+            )
+        self.store.put_pages(placeholders)
+
     def _guard_mass_deletion(self, journal: dict[str, Any]) -> None:
         # Paths only: decoding every page's stored state is the slow part of a no-op cycle.
         live = [
@@ -419,7 +463,12 @@ class _Cycle:
                 continue
             base = live_paths.get(path)
             local = read_local(
-                path, fr.data, schema, base, allow_new_options=self.allow_new_options, drift=drift
+                path,
+                fr.data,
+                schema,
+                _checkable(base),
+                allow_new_options=self.allow_new_options,
+                drift=drift,
             )
             if local.page_id is not None and (base is None or base.page_id != local.page_id):
                 other = bases.get(local.page_id)
@@ -428,7 +477,7 @@ class _Cycle:
                         path,
                         fr.data,
                         schema,
-                        other,
+                        _checkable(other),
                         allow_new_options=self.allow_new_options,
                         drift=drift,
                     )
@@ -551,7 +600,7 @@ class _Cycle:
                     path,
                     fr.data,
                     schema,
-                    base,
+                    _checkable(base),
                     allow_new_options=self.allow_new_options,
                     drift=drift,
                 )
@@ -577,7 +626,8 @@ class _Cycle:
         inp = PageInput(
             key=base.page_id,
             page_id=base.page_id,
-            base=base_snapshot(schema, base),
+            # No common base (state lost): every difference is a conflict.
+            base=Snapshot({}, None) if base.no_base else base_snapshot(schema, base),
             local=Snapshot(local.props, local.body) if ok else Snapshot({}, ""),
             remote=None,
             remote_state="trashed" if base.state == "trashed" else "live",
@@ -764,6 +814,11 @@ class _Cycle:
 
 
 ADOPTED = "created in Notion by an interrupted earlier sync: found and adopted, not created again"
+def _checkable(base: PageBase | None) -> PageBase | None:
+    """The base a file's ``_notion`` values are checked against; a re-adopted page has none."""
+    return None if base is None or base.no_base else base
+
+
 UNKNOWN_ID = (
     "_notion.id names a page this mirror does not know; remove `_notion` to create a new page"
 )

@@ -461,6 +461,7 @@ class Executor:
             state="live",
             remote_dirty=False,
             deletion_reported=False,
+            no_base=False,
         )
 
     def _settle(
