@@ -537,24 +537,16 @@ class _Cycle:
             if path in stuck_creates:
                 works.append(self._blocked(path, (fr, local), None, stuck_creates[path]))
                 continue
+            ok = local.error is None
             inp = PageInput(
                 key=f"new:{path}",
                 page_id=None,
                 base=None,
-                local=Snapshot(local.props, local.body) if local.error is None else None,
+                local=Snapshot(local.props, local.body) if ok else Snapshot({}, ""),
                 remote=None,
                 local_error=local.error,
-                body_has_conflict_markers=local.has_conflict_markers,
+                body_has_conflict_markers=ok and local.has_conflict_markers,
             )
-            if local.error is not None:
-                inp = PageInput(
-                    key=f"new:{path}",
-                    page_id=None,
-                    base=None,
-                    local=Snapshot({}, ""),
-                    remote=None,
-                    local_error=local.error,
-                )
             works.append(
                 Work(inp.key, None, path, None, local, fr, inp, plan_page(inp, self.policy))
             )

@@ -67,6 +67,7 @@ __all__ = [
     "Outcome",
     "Remote",
     "Work",
+    "adopt_created",
     "crash_point",
     "preflight",
     "shown_value",
@@ -168,6 +169,30 @@ def preflight(
         return Remote("live", page, props, read_minute=minute, body_stale=not unchanged)
     md = client.retrieve_markdown(page_id)
     return Remote("live", page, props, observed_body(md), md.markdown, minute)
+
+
+def adopt_created(
+    client: Any, store: StateStore, page: Any, *, path: str, had_body: bool
+) -> PageBase:
+    """Store the base of a page this mirror created (its file may not carry the id yet)."""
+    props = complete_properties(client, page.id, properties_by_id(page.properties))
+    minute = iso(floor_minute(server_now(client)))
+    body = observed_body(client.retrieve_markdown(page.id)) if had_body else None
+    base = PageBase(
+        page_id=page.id,
+        path=path,
+        title=title_of(props),
+        url=page.url,
+        last_edited_time=iso(page.last_edited_time),
+        observed_minute=minute,
+        properties=props,
+        body=body.markdown if body else "",
+        body_hash="",
+        body_writable=body.writable if body else True,
+        body_reason=body.reason if body else None,
+    )
+    store.put_page(base)
+    return base
 
 
 class Executor:
@@ -372,7 +397,7 @@ class Executor:
         crash_point("after_response")
         out.created = True
         out.pushed.append("create")
-        base = self.adopt_created(page, path=work.path, had_body=bool(body))
+        base = adopt_created(self.client, self.store, page, path=work.path, had_body=bool(body))
         keep = {
             pid: work.local.raw[pid]
             for pid in work.local.raw
@@ -386,27 +411,6 @@ class Executor:
         self.store.put_page(base.with_changes(**self._fingerprint(base, data, fp)))
         self._finish_command(work, "done")
         crash_point("after_settle")
-
-    def adopt_created(self, page: Any, *, path: str, had_body: bool) -> PageBase:
-        """Store the base of a page this mirror created (file not yet carrying its id)."""
-        props = complete_properties(self.client, page.id, properties_by_id(page.properties))
-        minute = iso(floor_minute(server_now(self.client)))
-        body = observed_body(self.client.retrieve_markdown(page.id)) if had_body else None
-        base = PageBase(
-            page_id=page.id,
-            path=path,
-            title=title_of(props),
-            url=page.url,
-            last_edited_time=iso(page.last_edited_time),
-            observed_minute=minute,
-            properties=props,
-            body=body.markdown if body else "",
-            body_hash="",
-            body_writable=body.writable if body else True,
-            body_reason=body.reason if body else None,
-        )
-        self.store.put_page(base)
-        return base
 
     # -------------------------------------------------------------- settling
 

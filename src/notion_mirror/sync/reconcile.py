@@ -21,6 +21,7 @@ from notion_mirror.errors import NotFoundError
 from notion_mirror.mirror import Mirror
 from notion_mirror.store import StateStore
 from notion_mirror.sync._plan_surfaces import same
+from notion_mirror.sync.execute import adopt_created
 from notion_mirror.sync.observe import (
     complete_properties,
     floor_minute,
@@ -65,14 +66,14 @@ def reconcile_open_commands(
                 or client.retrieve_data_source(mirror.config.data_source_id).raw["properties"]
             )
         if cmd.status == "created":
-            _ensure_base(mirror, client, store, cmd, schema)
+            _ensure_base(client, store, cmd)
             continue
         # sending / ambiguous: did the page get made?
         matches = _matching_pages(mirror, client, store, cmd, schema)
         if len(matches) == 1:
             store.set_command(cmd.id, "created", page_id=matches[0].id)
             adopted.append((cmd.payload.get("path") or cmd.page_key, matches[0].id))
-            _ensure_base(mirror, client, store, store.get_command(cmd.id), schema)
+            _ensure_base(client, store, store.get_command(cmd.id))
         elif not matches:
             store.set_command(cmd.id, "abandoned", error="not created; retried")
         else:
@@ -81,9 +82,7 @@ def reconcile_open_commands(
     return adopted
 
 
-def _settle_landed_update(
-    client: Any, store: StateStore, cmd: Any, schema: dict[str, Any]
-) -> None:
+def _settle_landed_update(client: Any, store: StateStore, cmd: Any, schema: dict[str, Any]) -> None:
     """Move the base to what an interrupted update already made Notion hold.
 
     Without this, our own landed write would read as a remote change, and a
@@ -137,24 +136,11 @@ def _matching_pages(
     return out
 
 
-def _ensure_base(
-    mirror: Mirror, client: Any, store: StateStore, cmd: Any, schema: dict[str, Any]
-) -> None:
+def _ensure_base(client: Any, store: StateStore, cmd: Any) -> None:
     """A created page whose base was never stored: store it so pull sees a known page."""
     if cmd.page_id is None or store.get_page(cmd.page_id) is not None:
         return
-    from notion_mirror.sync.execute import Executor
-    from notion_mirror.sync.plan import Policy
-
     page = client.retrieve_page(cmd.page_id)
-    executor = Executor(
-        root=mirror.root,
-        tmp_dir=mirror.tmp_dir,
-        client=client,
-        store=store,
-        schema=schema,
-        data_source_id=mirror.config.data_source_id,
-        policy=Policy(mode=mirror.config.mode),
-        allow_new_options=False,
+    adopt_created(
+        client, store, page, path=cmd.payload["path"], had_body=bool(cmd.payload.get("body"))
     )
-    executor.adopt_created(page, path=cmd.payload["path"], had_body=bool(cmd.payload.get("body")))
