@@ -48,6 +48,8 @@ async def handle(emu: Emulator, request: Request) -> Response:
     if (method, path) == ("POST", "/stats/reset"):
         emu.reset_stats()
         return _ok(emu.stats())
+    if (method, path) == ("GET", "/fault-stats"):
+        return _ok(emu.fault_stats())
     if (method, path) == ("GET", "/faults"):
         return _ok({"spec": emu.faults.spec})
     if (method, path) == ("POST", "/faults"):
@@ -99,6 +101,21 @@ async def handle(emu: Emulator, request: Request) -> Response:
         bodycheck.only_keys(body, ("seconds",))
         emu.workspace.query_lag = _number(body, "seconds") or 0.0
         return _ok({"seconds": emu.workspace.query_lag})
+    if (method, path) == ("POST", "/query-blackout"):
+        # Queries of the data source answer "no rows" while its pages stay retrievable
+        # by id (a sharing change, query lag or backend bug seen from the client).
+        body = await _body(request)
+        bodycheck.only_keys(body, ("data_source_id", "on"))
+        raw = bodycheck.string(body.get("data_source_id"), "body.data_source_id")
+        on = bodycheck.boolean(body.get("on", True), "body.on")
+        with emu.workspace.lock:
+            ds_id = emu.workspace.data_source(raw)["id"]
+            dark: set[str] = emu.workspace.__dict__.setdefault("query_blackout", set())
+            if on:
+                dark.add(ds_id)
+            else:
+                dark.discard(ds_id)
+            return _ok({"data_source_id": ds_id, "on": on, "blacked_out": sorted(dark)})
     parts = path.strip("/").split("/")
     if method == "POST" and len(parts) == 3 and parts[0] == "pages" and parts[2] == "body-flags":
         body = await _body(request)

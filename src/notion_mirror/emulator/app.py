@@ -66,7 +66,16 @@ def error_response(err: ApiError) -> Response:
 
 
 def fault_error(fault: Fault, *, write: bool, committed: str | None) -> ApiError:
+    err = _fault_error(fault, write=write, committed=committed)
+    retry_after = fault.retry_after_header
+    if retry_after is not None and fault.outcome not in ("429", "529"):
+        err.headers = {**(err.headers or {}), "Retry-After": retry_after}
+    return err
+
+
+def _fault_error(fault: Fault, *, write: bool, committed: str | None) -> ApiError:
     outcome = fault.outcome
+    retry_after = fault.retry_after_header or "1"
     if outcome == "429":
         return ApiError(
             429,
@@ -74,17 +83,17 @@ def fault_error(fault: Fault, *, write: bool, committed: str | None) -> ApiError
             "You have been rate limited. Please try again in a few minutes.",
             additional_data={
                 "rate_limit_reason": "public_api_request_rate_limit",
-                "retry_after": "1",
+                "retry_after": retry_after,
             },
-            headers={"Retry-After": "1"},
+            headers={"Retry-After": retry_after},
         )
     if outcome == "529":
         return ApiError(
             529,
             "service_overload",
             "Notion is overloaded, please try again later.",
-            additional_data={"retry_after": "1"},
-            headers={"Retry-After": "1"},
+            additional_data={"retry_after": retry_after},
+            headers={"Retry-After": retry_after},
         )
     if outcome == "503":
         extra: dict[str, Any] | None = None
@@ -108,6 +117,16 @@ def fault_error(fault: Fault, *, write: bool, committed: str | None) -> ApiError
     if outcome == "502":
         return ApiError(502, "bad_gateway", "Bad Gateway")
     return ApiError(504, "gateway_timeout", "Gateway Timeout")
+
+
+def _bearer(request: Request) -> str:
+    return request.headers.get("authorization", "").partition(" ")[2].strip()
+
+
+def _connection(request: Request) -> tuple[Any, ...] | None:
+    """The client's (host, port): one keep-alive connection of one client."""
+    client = request.scope.get("client")
+    return tuple(client) if client else None
 
 
 async def send_reset(send: Send) -> None:
@@ -147,7 +166,22 @@ class EmulatorApp:
             response = error_response(
                 ApiError(500, "internal_server_error", "Unexpected error occurred.")
             )
+        self._watch_retry_after(request, response)
         await response(scope, receive, send)
+
+    def _watch_retry_after(self, request: Request, response: Response) -> None:
+        """Note an API answer carrying ``Retry-After`` (see ``FaultLog``)."""
+        route = getattr(request.state, "emulator_route", None)
+        value = response.headers.get("retry-after")
+        if route is None or value is None:
+            return
+        try:
+            seconds = float(value)
+        except ValueError:
+            return
+        self.emu.fault_log.answered_retry_after(
+            _bearer(request), _connection(request), route, response.status_code, seconds
+        )
 
     def _dated(self, send: Send) -> Send:
         """Stamp every response with the emulator clock: clients read Notion's notion of
@@ -182,10 +216,14 @@ class EmulatorApp:
         template, params, handler = routes.resolve(method, raw_path)
         emu = self.emu
         emu.count(method, template)
+        route = f"{method} {template}"
+        request.state.emulator_route = route
+        emu.fault_log.arrived(_bearer(request), _connection(request), route)
         if emu.latency_ms > 0:
             await asyncio.sleep(emu.latency_ms / 1000)
         wait = emu.limiter.acquire()
         if wait is not None:
+            emu.fault_log.rate_limited(route)
             raise ApiError(
                 429,
                 "rate_limited",
@@ -199,6 +237,7 @@ class EmulatorApp:
         write = routes.is_write(method, template)
         fault = emu.faults.draw(method, template, write=write)
         if fault is not None and not fault.applied_first:
+            emu.fault_log.fault(fault.kind, route)
             return await self._deliver_fault(fault, send, write=write, committed=None)
 
         body = bodycheck.parse_json(await request.body())
@@ -214,7 +253,8 @@ class EmulatorApp:
             result = handler(emu.workspace, api_request)
         if write:
             emu.schedule_save()
-        if fault is not None:
+        if fault is not None:  # applied, now the failure (not if the write was refused)
+            emu.fault_log.fault(fault.kind, route)
             committed = result.get("id") if template in ("/v1/pages", "/v1/databases") else None
             return await self._deliver_fault(fault, send, write=write, committed=committed)
         result["request_id"] = str(uuid.uuid4())

@@ -243,6 +243,8 @@ def query_data_source(ws: Workspace, req: ApiRequest) -> dict[str, Any]:
             items.append((meta, page["values"]))
     if body.get("result_type") == "data_source":
         items = []
+    if ds["id"] in getattr(ws, "query_blackout", ()):
+        items = []  # POST /__emulator/query-blackout: the query answers no rows
     ordered = query.sort_pages(items, body.get("sorts"), schema, ctx=ctx)
     capped = len(ordered) > RESULT_CAP
     ordered = ordered[:RESULT_CAP]

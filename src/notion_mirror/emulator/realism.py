@@ -1,9 +1,14 @@
 """Realism switches: token-bucket rate limit and seeded fault injection.
 
-Fault spec: comma list of ``KIND:PROB`` or ``KIND@METHOD /v1/template:PROB``.
+Fault spec: comma list of ``KIND:PROB`` or ``KIND@METHOD /v1/template:PROB``,
+optionally followed by ``:SECONDS``, the ``Retry-After`` the faulted answer carries
+(statuses only; ``429`` and ``529`` default to 1 s, the others send none).
 Each eligible request draws one number from the seeded RNG and picks at most
 one fault by cumulative probability, so a given seed and request sequence
 always produces the same faults.
+
+:class:`FaultLog` counts what was injected and checks that clients wait out
+every ``Retry-After`` they are given.
 """
 
 from __future__ import annotations
@@ -12,7 +17,10 @@ import math
 import random
 import threading
 import time
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 FAULT_KINDS = frozenset(
     {
@@ -39,6 +47,8 @@ class Fault:
     probability: float
     method: str | None = None
     template: str | None = None
+    # Seconds for the answer's Retry-After; None: the kind's default.
+    retry_after: float | None = None
 
     def applies(self, method: str, template: str, *, write: bool) -> bool:
         # "Applied, then failed" only means something for a write; reads are not
@@ -58,6 +68,18 @@ class Fault:
         """What the client sees: a status code string, ``timeout`` or ``reset``."""
         return self.kind.removeprefix("applied-then-")
 
+    @property
+    def retry_after_header(self) -> str | None:
+        """The ``Retry-After`` value of the faulted answer, if it carries one."""
+        if self.retry_after is None:
+            return "1" if self.outcome in ("429", "529") else None
+        return format_seconds(self.retry_after)
+
+
+def format_seconds(seconds: float) -> str:
+    """``1`` for 1.0, ``0.25`` for 0.25: whole seconds stay integers, as Notion sends them."""
+    return f"{seconds:.3f}".rstrip("0").rstrip(".")
+
 
 def parse_faults(spec: str) -> list[Fault]:
     """Parse a fault spec; raises ValueError with a message fit for a user."""
@@ -68,6 +90,10 @@ def parse_faults(spec: str) -> list[Fault]:
         head, sep, prob_text = item.rpartition(":")
         if not sep:
             raise ValueError(f"fault {item!r}: expected KIND:PROBABILITY")
+        retry_after_text = None
+        if ":" in head:  # KIND:PROBABILITY:RETRY_AFTER
+            retry_after_text = prob_text
+            head, _, prob_text = head.rpartition(":")
         try:
             prob = float(prob_text)
         except ValueError:
@@ -85,7 +111,19 @@ def parse_faults(spec: str) -> list[Fault]:
             raise ValueError(
                 f"fault {item!r}: unknown kind {kind!r} (one of {sorted(FAULT_KINDS)})"
             )
-        faults.append(Fault(kind, prob, method, template))
+        retry_after = None
+        if retry_after_text is not None:
+            if kind.removeprefix("applied-then-") in ("timeout", "reset"):
+                raise ValueError(f"fault {item!r}: only an HTTP status answer has a Retry-After")
+            try:
+                retry_after = float(retry_after_text)
+            except ValueError:
+                retry_after = -1.0
+            if not (math.isfinite(retry_after) and retry_after >= 0):
+                raise ValueError(
+                    f"fault {item!r}: Retry-After {retry_after_text!r} is not a number of seconds"
+                )
+        faults.append(Fault(kind, prob, method, template, retry_after))
     return faults
 
 
@@ -142,3 +180,118 @@ class RateLimiter:
                 self._tokens -= 1.0
                 return None
             return max(1, math.ceil((1.0 - self._tokens) / self.rps))
+
+
+@dataclass
+class _Window:
+    """A ``Retry-After`` answer: nothing more from its token until ``deadline``."""
+
+    issued: float
+    deadline: float
+    connection: Any
+    label: str
+    seconds: float
+
+
+@dataclass
+class FaultLog:
+    """What the realism switches answered, and whether clients honoured ``Retry-After``.
+
+    Counts every faulted answer: injected faults by kind, rate-limit refusals, and both by
+    route. Once a client (a bearer token) is answered ``Retry-After: N``, a request from it
+    that arrives before those N seconds are over is *early*. Two allowances of
+    ``tolerance`` seconds each: a request arriving that soon after the answer may have
+    been sent before the client could read it (another thread's, even on the same
+    keep-alive connection), so it counts as ``in_flight_requests``, not early; and one
+    arriving that close to the deadline is on time.
+    """
+
+    tolerance: float = 0.05
+    clock: Callable[[], float] = time.monotonic
+    max_details: int = 100
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _faults: Counter[str] = field(default_factory=Counter)
+    _rate_limited: int = 0
+    _faulted: Counter[str] = field(default_factory=Counter)
+    _retry_after: Counter[str] = field(default_factory=Counter)
+    _windows: dict[str, list[_Window]] = field(default_factory=dict)
+    _early: int = 0
+    _in_flight: int = 0
+    _in_flight_latest: float = 0.0
+    _details: list[dict[str, Any]] = field(default_factory=list)
+
+    def fault(self, kind: str, route: str) -> None:
+        with self._lock:
+            self._faults[kind] += 1
+            self._faulted[route] += 1
+
+    def rate_limited(self, route: str) -> None:
+        with self._lock:
+            self._rate_limited += 1
+            self._faulted[route] += 1
+
+    def answered_retry_after(
+        self, token: str, connection: Any, route: str, status: int, seconds: float
+    ) -> None:
+        """An answer with ``Retry-After: seconds`` is being sent to ``token``."""
+        now = self.clock()
+        with self._lock:
+            self._retry_after[route] += 1
+            windows = self._windows.setdefault(token, [])
+            windows.append(_Window(now, now + seconds, connection, f"{status} {route}", seconds))
+
+    def arrived(self, token: str, connection: Any, route: str) -> None:
+        """A request from ``token`` arrived: early, if a ``Retry-After`` is still running."""
+        now = self.clock()
+        with self._lock:
+            windows = [w for w in self._windows.get(token, ()) if w.deadline > now]
+            if not windows:
+                self._windows.pop(token, None)
+                return
+            self._windows[token] = windows
+            running = [w for w in windows if now < w.deadline - self.tolerance]
+            binding = [w for w in running if now >= w.issued + self.tolerance]
+            if not binding:
+                if running:
+                    self._in_flight += 1
+                    since = now - max(w.issued for w in running)
+                    self._in_flight_latest = max(self._in_flight_latest, since)
+                return
+            worst = max(binding, key=lambda w: w.deadline)
+            self._early += 1
+            if len(self._details) < self.max_details:
+                self._details.append(
+                    {
+                        "route": route,
+                        "early_by_seconds": round(worst.deadline - now, 4),
+                        "after": worst.label,
+                        "retry_after": format_seconds(worst.seconds),
+                        "same_connection": connection is not None
+                        and connection == worst.connection,
+                    }
+                )
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "faulted_total": sum(self._faults.values()) + self._rate_limited,
+                "faults": dict(self._faults),
+                "rate_limited": self._rate_limited,
+                "faulted": dict(self._faulted),
+                "retry_after_answers": dict(self._retry_after),
+                "early_requests": self._early,
+                "early": list(self._details),
+                "in_flight_requests": self._in_flight,
+                "in_flight_latest_seconds": round(self._in_flight_latest, 4),
+                "tolerance_seconds": self.tolerance,
+            }
+
+    def reset(self) -> None:
+        """Zero the counters; running ``Retry-After`` windows stay in force."""
+        with self._lock:
+            self._faults.clear()
+            self._faulted.clear()
+            self._retry_after.clear()
+            self._rate_limited = self._early = self._in_flight = 0
+            self._in_flight_latest = 0.0
+            self._details.clear()

@@ -22,7 +22,7 @@ import uvicorn
 from notion_mirror.emulator.app import EmulatorApp, install_log_filter
 from notion_mirror.emulator.clock import Clock
 from notion_mirror.emulator.options import EmulatorOptions
-from notion_mirror.emulator.realism import FaultInjector, RateLimiter
+from notion_mirror.emulator.realism import FaultInjector, FaultLog, RateLimiter
 from notion_mirror.emulator.workspace import Workspace, load_state, new_state, write_atomic
 
 SAVE_INTERVAL = 1.0
@@ -90,6 +90,7 @@ class Emulator:
         self.faults = FaultInjector(self.options.faults, self.options.seed)
         self.limiter = RateLimiter(self.options.rate_limit)
         self.latency_ms = float(self.options.latency_ms or 0)
+        self.fault_log = FaultLog()
         self.stopping = False
         self._stats: Counter[str] = Counter()
         self._stats_lock = threading.Lock()
@@ -122,6 +123,11 @@ class Emulator:
     def reset_stats(self) -> None:
         with self._stats_lock:
             self._stats.clear()
+        self.fault_log.reset()
+
+    def fault_stats(self) -> dict[str, Any]:
+        """Faulted answers and early requests (``GET /__emulator/fault-stats``)."""
+        return self.fault_log.snapshot()
 
     # -- realism and clock ----------------------------------------------------------
 

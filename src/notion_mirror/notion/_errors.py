@@ -19,6 +19,7 @@ message is then a short excerpt plus the status.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -93,9 +94,13 @@ def retry_after_seconds(response: httpx.Response, info: ErrorInfo) -> float | No
         if value is None:
             continue
         try:
-            return max(0.0, float(value))
+            seconds = float(value)
         except (TypeError, ValueError):
             pass
+        else:
+            if math.isfinite(seconds):  # "inf"/"nan" are no answer, not a wait
+                return max(0.0, seconds)
+            continue
         try:  # HTTP-date form
             when = parsedate_to_datetime(str(value))
             return max(0.0, (when - datetime.now(UTC)).total_seconds())

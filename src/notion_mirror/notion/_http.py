@@ -226,12 +226,12 @@ class Requester:
                 wait = retry_after_seconds(response, info)
                 if wait is None:
                     wait = max(1.0, self.policy.backoff(attempt))
-                # Every thread of the process holds off, not just this one.
-                self.limiter.pause(wait)
+                # Every thread of the process holds off, not just this one; the
+                # retry below goes through the limiter, so it waits too.
+                self._hold_all(key, status, wait)
                 trace.rate_limited += 1
                 trace.rate_limit_wait += wait
-                logger.debug("%s rate limited (%d): pausing all requests %.3fs", key, status, wait)
-                if self._may_retry(attempt, start, wait):
+                if wait <= self.policy.max_retry_after and self._may_retry(attempt, start, wait):
                     continue
                 raise error_for(
                     info, method=method, route=route, retry_after=wait, scrub=self.secret.scrub
@@ -240,6 +240,10 @@ class Requester:
             transient = status >= 500 or (status == 409 and info.code == "conflict_error")
             if not transient:
                 raise error_for(info, method=method, route=route, scrub=self.secret.scrub)
+            # A 5xx may say how long the service is out: nobody sends before then.
+            server_wait = retry_after_seconds(response, info)
+            if server_wait is not None:
+                self._hold_all(key, status, server_wait)
             delay = self.policy.backoff(attempt)
             may_repeat = safe or (status == 503 and guidance_allows_retry(info.additional_data))
             if not may_repeat:
@@ -254,10 +258,19 @@ class Requester:
                     method=method,
                     route=route,
                 )
-            if self._may_retry(attempt, start, delay):
+            wait = delay if server_wait is None else max(delay, server_wait)
+            if wait <= self.policy.max_retry_after and self._may_retry(attempt, start, wait):
+                # The limiter holds the rest of a Retry-After longer than the backoff.
                 self._backoff(key, delay)
                 continue
             raise error_for(info, method=method, route=route, scrub=self.secret.scrub)
+
+    def _hold_all(self, key: str, status: int, seconds: float) -> None:
+        """Pause every request of the process (the shared limiter) for ``seconds``,
+        capped at ``max_retry_after`` so a bogus value cannot freeze the process."""
+        seconds = min(seconds, self.policy.max_retry_after)
+        self.limiter.pause(seconds)
+        logger.debug("%s answered %d: pausing all requests %.3fs", key, status, seconds)
 
     def _may_retry(self, attempt: int, start: float | None, wait: float) -> bool:
         if attempt >= self.policy.max_attempts:

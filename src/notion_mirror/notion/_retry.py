@@ -10,6 +10,13 @@ left (connect error/timeout, pool timeout), or a 503 whose
 ``additional_data.retry_guidance`` says repeating is safe. Any other failure
 after sending (5xx, 409 conflict, timeout, reset) is an ambiguous outcome and
 is never retried here: the caller must re-observe first.
+
+Waits: a ``Retry-After`` (429/529, or any retried 5xx that carries one) is
+honoured exactly and by every thread of the process (the limiter pauses),
+never shortened; without one, 5xx/409/transport failures back off
+exponentially with jitter. A ``Retry-After`` longer than ``max_retry_after``
+is not waited out by the request (it fails with the server's value), and the
+process-wide pause is capped there so a bogus value cannot freeze the process.
 """
 
 from __future__ import annotations
@@ -69,7 +76,8 @@ class RetryPolicy:
     a random factor in ``[1 - jitter, 1]`` drawn from ``rng`` (seed it for
     reproducible tests). ``max_attempts`` counts every send, the first
     included; ``max_elapsed`` caps the time from the first send: a retry
-    whose wait would cross it is not made.
+    whose wait would cross it is not made. ``max_retry_after`` is the longest
+    server-requested wait (``Retry-After``) the process honours for one answer.
     """
 
     max_attempts: int = 5
@@ -78,10 +86,13 @@ class RetryPolicy:
     max_elapsed: float = 180.0
     jitter: float = 0.5
     rng: random.Random = field(default_factory=random.Random, repr=False)
+    max_retry_after: float = 300.0
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
+        if not self.max_retry_after > 0:
+            raise ValueError("max_retry_after must be positive")
         if not 0.0 <= self.jitter <= 1.0:
             raise ValueError("jitter must be within [0, 1]")
 

@@ -77,7 +77,10 @@ class NotionClient:
     ``base_url`` to ``$NOTION_API_BASE_URL`` (then ``https://api.notion.com``).
     ``rate_limit`` is requests/second (``None``/``0`` disables the steady
     limit), ``burst`` the requests allowed at once; pass ``limiter`` to share
-    one explicitly. ``clock``/``sleep``/``rng`` make timing deterministic in
+    one explicitly. Failed requests are retried per :class:`RetryPolicy`
+    (``max_attempts``, ``max_elapsed``, jittered backoff from ``base_delay`` to
+    ``max_delay``; a ``Retry-After`` is honoured by every thread, up to
+    ``max_retry_after`` seconds). ``clock``/``sleep``/``rng`` make timing deterministic in
     tests; ``transport`` swaps the HTTP transport (e.g. ``httpx.MockTransport``).
     """
 
@@ -93,6 +96,7 @@ class NotionClient:
         max_elapsed: float = 180.0,
         base_delay: float = 0.5,
         max_delay: float = 30.0,
+        max_retry_after: float = 300.0,
         timeout: float | httpx.Timeout = 60.0,
         clock: Callable[[], float] | None = None,
         sleep: Callable[[float], None] | None = None,
@@ -131,6 +135,7 @@ class NotionClient:
             max_delay=max_delay,
             max_elapsed=max_elapsed,
             rng=rng or random.Random(),
+            max_retry_after=max_retry_after,
         )
         self.stats = ClientStats()
         self._http = httpx.Client(

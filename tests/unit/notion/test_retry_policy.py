@@ -319,3 +319,56 @@ def test_undecodable_response_on_a_write_is_ambiguous(make_client) -> None:
     with pytest.raises(AmbiguousOutcomeError):
         client.update_page(PAGE_ID, in_trash=True)
     assert rec.count == 1
+
+
+def test_retry_after_on_a_5xx_is_waited_out(make_client) -> None:
+    client, rec = make_client(
+        [(503, error_body(503, "service_unavailable"), {"Retry-After": "5"}), (200, page_body())]
+    )
+    client.retrieve_page(PAGE_ID)
+    assert rec.times[1] - rec.times[0] >= 5.0
+
+
+def test_retry_after_on_an_ambiguous_write_still_holds_the_next_request(make_client) -> None:
+    client, rec = make_client(
+        [(502, error_body(502, "bad_gateway"), {"Retry-After": "4"}), (200, page_body())]
+    )
+    with pytest.raises(AmbiguousOutcomeError):
+        client.update_page(PAGE_ID, in_trash=True)
+    client.retrieve_page(PAGE_ID)  # e.g. the caller re-reading: not before the 4 s
+    assert rec.times[1] - rec.times[0] >= 4.0
+
+
+def test_retry_after_beyond_max_retry_after_fails_and_caps_the_pause(
+    make_client, clock: FakeClock
+) -> None:
+    client, rec = make_client(
+        [(429, error_body(429, "rate_limited"), {"Retry-After": "86400"}), (200, page_body())],
+        max_retry_after=30.0,
+        max_elapsed=1e6,
+    )
+    with pytest.raises(RateLimitedError) as info:
+        client.retrieve_page(PAGE_ID)
+    assert rec.count == 1
+    assert info.value.retry_after == 86400.0
+    assert client.limiter.paused_until - clock.now() == pytest.approx(30.0)
+    client.retrieve_page(PAGE_ID)  # held 30 s, not a day
+    assert rec.times[1] - rec.times[0] == pytest.approx(30.0)
+
+
+@pytest.mark.parametrize(("value", "low", "high"), [("inf", 1.0, 30.0), ("nan", 1.0, 30.0)])
+def test_a_non_finite_retry_after_falls_back_to_backoff(
+    make_client, value: str, low: float, high: float
+) -> None:
+    client, rec = make_client(
+        [(429, error_body(429, "rate_limited"), {"Retry-After": value}), (200, page_body())]
+    )
+    client.retrieve_page(PAGE_ID)
+    assert low <= rec.times[1] - rec.times[0] <= high
+
+
+def test_max_retry_after_must_be_positive() -> None:
+    from notion_mirror.notion import RetryPolicy
+
+    with pytest.raises(ValueError):
+        RetryPolicy(max_retry_after=0)
