@@ -11,6 +11,7 @@ canonical layout; for canonical input ``render(blocks_of(md)) == md``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 __all__ = ["CONTAINERS", "Node", "blocks_of", "render", "walk"]
@@ -41,9 +42,10 @@ _TAG = re.compile(
     r"<(?P<name>[A-Za-z][\w-]*)(?P<attrs>(?:\s+[\w:-]+(?:=\"[^\"]*\")?)*)\s*(?P<sc>/?)>"
 )
 _ATTR = re.compile(r"([\w:-]+)(?:=\"([^\"]*)\")?")
-_TRAILING_ATTRS = re.compile(
-    r"(?:^|(?<=[^\\]))\s*\{(?P<a>\s*[\w-]+=\"[^\"]*\"(?:\s+[\w-]+=\"[^\"]*\")*\s*)\}$"
-)
+# A trailing attribute list "{k="v" ...}" at the end of a line. _split_trailing gives
+# the leftmost match of r'(?:^|(?<=[^\\]))\s*' followed by this, without letting the
+# regex engine retry the whitespace from every position of a long blank run.
+_TRAILING_ATTRS = re.compile(r"\{(?P<a>\s*[\w-]+=\"[^\"]*\"(?:\s+[\w-]+=\"[^\"]*\")*\s*)\}$")
 _HEADING = re.compile(r"(#{1,6})(?:[ \t]+(.*)|$)")
 _TODO = re.compile(r"[-*+] \[([ xX])\](?: (.*)|$)")
 _BULLET = re.compile(r"([-*+])(?: (.*)|$)")
@@ -51,7 +53,9 @@ _NUMBERED = re.compile(r"(\d{1,9})\. (.*)|(\d{1,9})\.$")
 _QUOTE = re.compile(r">(?: (.*)|$)")
 _DIVIDER = re.compile(r"-{3,}|\*{3,}")
 _IMAGE = re.compile(r"!\[[^\]]*\]\(.*\)")
-_CELL_TOKENS = re.compile(r"<(/?)(tr|td|th|colgroup|col)\b([^>]*?)(/?)>", re.S)
+# Table tokens: the matches of r"<(/?)(tr|td|th|colgroup|col)\b([^>]*?)(/?)>" (see
+# _cell_tokens, which finds them without rescanning to the next ">" from every "<tr").
+_CELL_OPEN = re.compile(r"<(/?)(tr|td|th|colgroup|col)\b")
 
 
 def _tabs(line: str) -> int:
@@ -67,10 +71,21 @@ def _parse_attrs(raw: str) -> Attrs:
 
 
 def _split_trailing(text: str) -> tuple[str, Attrs]:
-    m = _TRAILING_ATTRS.search(text)
-    if not m:
-        return text, ()
-    return text[: m.start()], _parse_attrs(m.group("a"))
+    brace = text.find("{")
+    while brace >= 0:
+        m = _TRAILING_ATTRS.match(text, brace)
+        if m:
+            # The match starts where the blanks before "{" start, unless a backslash
+            # precedes them: then one blank later, or (no blanks) not at this brace.
+            start = brace
+            while start > 0 and text[start - 1].isspace():
+                start -= 1
+            if start > 0 and text[start - 1] == "\\":
+                start += 1
+            if start <= brace:
+                return text[:start], _parse_attrs(m.group("a"))
+        brace = text.find("{", brace + 1)
+    return text, ()
 
 
 class _Scanner:
@@ -230,6 +245,20 @@ class _Scanner:
         return Node("opaque", depth, raw=tuple(self.lines[start:self.i]), unsupported=True)
 
 
+def _cell_tokens(inner: str) -> Iterator[tuple[int, int, str, str, str]]:
+    """(start, end, "/" or "", tag, attributes) of each table token, left to right."""
+    pos = 0
+    gt = -1  # the first ">" at or after the current tag name
+    while (m := _CELL_OPEN.search(inner, pos)) is not None:
+        if gt < m.end():
+            gt = inner.find(">", m.end())
+            if gt < 0:
+                return  # no ">" left: no token can close
+        attrs = inner[m.end() : gt]
+        yield m.start(), gt + 1, m.group(1), m.group(2), attrs.removesuffix("/")
+        pos = gt + 1
+
+
 def _table_rows(inner: str, depth: int) -> tuple[tuple[Node, ...], bool]:
     rows: list[Node] = []
     cells: list[Node] | None = None
@@ -237,19 +266,18 @@ def _table_rows(inner: str, depth: int) -> tuple[tuple[Node, ...], bool]:
     pos = 0
     ok = True
     open_cell: tuple[str, Attrs, int] | None = None
-    for m in _CELL_TOKENS.finditer(inner):
-        closing, tag, attr_raw = m.group(1), m.group(2), m.group(3)
+    for m_start, m_end, closing, tag, attr_raw in _cell_tokens(inner):
         if open_cell is not None:
             if closing and tag == open_cell[0]:
-                text = inner[open_cell[2] : m.start()]
+                text = inner[open_cell[2] : m_start]
                 assert cells is not None
                 cells.append(Node("cell", depth + 2, marker=tag, attrs=open_cell[1], text=text))
                 open_cell = None
-                pos = m.end()
+                pos = m_end
             continue
-        if inner[pos : m.start()].strip():
+        if inner[pos : m_start].strip():
             ok = False
-        pos = m.end()
+        pos = m_end
         if tag == "tr" and not closing:
             cells, row_attrs = [], _parse_attrs(attr_raw)
         elif tag == "tr" and closing and cells is not None:
@@ -257,7 +285,7 @@ def _table_rows(inner: str, depth: int) -> tuple[tuple[Node, ...], bool]:
                              children=tuple(cells)))
             cells = None
         elif tag in ("td", "th") and not closing and cells is not None:
-            open_cell = (tag, _parse_attrs(attr_raw), m.end())
+            open_cell = (tag, _parse_attrs(attr_raw), m_end)
         elif tag in ("colgroup", "col"):
             rows.append(Node("colgroup", depth + 1, marker=("/" if closing else "") + tag,
                              attrs=_parse_attrs(attr_raw)))

@@ -14,7 +14,9 @@ Three forms of one body:
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
+from collections import Counter
 from dataclasses import replace
 from typing import Any
 
@@ -208,6 +210,76 @@ def apply_updates(base: str, updates: list[dict[str, Any]]) -> str:
     return text
 
 
+# Work bounds for _line_opcodes, far above any hand edit (one edit is one or two
+# matching blocks); past them the caller sends one replace_content instead.
+_MAX_BLOCKS = 4 * MAX_UPDATES + 8
+_MAX_PAIRS = 20_000_000
+# Context lines added one at a time before the widening speeds up.
+_LINEAR_CONTEXT = 16
+
+
+def _line_opcodes(a: list[str], b: list[str]) -> list[tuple[str, int, int, int, int]] | None:
+    """``SequenceMatcher(None, a, b, autojunk=False).get_opcodes()``, or None when the
+    diff would need more than :data:`MAX_UPDATES` hunks or too much work to find.
+
+    SequenceMatcher is quadratic on bodies with many scattered changes or many equal
+    lines; a common prefix and suffix are set aside first (most edits are local),
+    then the matching blocks are searched with a budget.
+    """
+    lo = 0
+    top = min(len(a), len(b))
+    while lo < top and a[lo] == b[lo]:
+        lo += 1
+    ha, hb = len(a), len(b)
+    while ha > lo and hb > lo and a[ha - 1] == b[hb - 1]:
+        ha, hb = ha - 1, hb - 1
+    mid_a, mid_b = a[lo:ha], b[lo:hb]
+    counts = Counter(mid_b)
+    if sum(counts[line] for line in mid_a) > _MAX_PAIRS:
+        return None  # every comparison the matcher could make: too many equal lines
+    matcher = difflib.SequenceMatcher(None, mid_a, mid_b, autojunk=False)
+    # get_matching_blocks, with a budget (same order of work, same result).
+    found: list[tuple[int, int, int]] = []
+    queue = [(0, len(mid_a), 0, len(mid_b))]
+    while queue:
+        alo, ahi, blo, bhi = queue.pop()
+        i, j, k = matcher.find_longest_match(alo, ahi, blo, bhi)
+        if not k:
+            continue
+        found.append((i, j, k))
+        if len(found) > _MAX_BLOCKS:
+            return None
+        if alo < i and blo < j:
+            queue.append((alo, i, blo, j))
+        if i + k < ahi and j + k < bhi:
+            queue.append((i + k, ahi, j + k, bhi))
+    found.sort()
+    blocks: list[tuple[int, int, int]] = []
+    for i, j, k in found:
+        if blocks and blocks[-1][0] + blocks[-1][2] == i and blocks[-1][1] + blocks[-1][2] == j:
+            pi, pj, pk = blocks[-1]
+            blocks[-1] = (pi, pj, pk + k)
+        else:
+            blocks.append((i, j, k))
+    blocks.append((len(mid_a), len(mid_b), 0))
+    matcher.matching_blocks = [difflib.Match(*m) for m in blocks]  # type: ignore[attr-defined]
+    out: list[tuple[str, int, int, int, int]] = []
+    if lo:
+        out.append(("equal", 0, lo, 0, lo))
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal" and out and out[-1][0] == "equal":
+            out[-1] = ("equal", out[-1][1], i2 + lo, out[-1][3], j2 + lo)
+        else:
+            out.append((tag, i1 + lo, i2 + lo, j1 + lo, j2 + lo))
+    if ha < len(a):
+        tail = ("equal", ha, len(a), hb, len(b))
+        if out and out[-1][0] == "equal":
+            tail = ("equal", out[-1][1], len(a), out[-1][3], len(b))
+            out.pop()
+        out.append(tail)
+    return out
+
+
 def diff_updates(base: str, new: str) -> list[dict[str, Any]] | None:
     """Line-level ``update_content`` operations turning ``base`` into ``new``.
 
@@ -219,26 +291,31 @@ def diff_updates(base: str, new: str) -> list[dict[str, Any]] | None:
     if not base:
         return None
     old_lines, new_lines = base.split("\n"), new.split("\n")
+    opcodes = _line_opcodes(old_lines, new_lines)
+    if opcodes is None:
+        return None
     cur = list(old_lines)
     shift = 0
     ops: list[dict[str, Any]] = []
-    matcher = difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, i1, i2, j1, j2 in opcodes:
         if tag == "equal":
             continue
         ci1, ci2 = i1 + shift, i2 + shift
         a, b = ci1, ci2
         text = "\n".join(cur)
-        while True:
+        step = 1
+        for tries in itertools.count():
             # A pure insertion or deletion needs a neighbouring line to carry the "\n".
             needs_context = (a == ci1 and b == ci2) and (ci1 == ci2 or j1 == j2)
             old_str = "\n".join(cur[a:b])
             if not needs_context and b > a and _find_unique(text, old_str) is not None:
                 break
+            if tries >= _LINEAR_CONTEXT:
+                step *= 2  # among many equal lines: widen faster, each try costs a scan
             if b < len(cur):
-                b += 1
+                b = min(b + step, len(cur))
             elif a > 0:
-                a -= 1
+                a = max(a - step, 0)
             else:
                 break
         repl = cur[a:ci1] + new_lines[j1:j2] + cur[ci2:b]
@@ -246,6 +323,8 @@ def diff_updates(base: str, new: str) -> list[dict[str, Any]] | None:
         if _find_unique(text, old_str) is None:
             return None
         ops.append({"old_str": old_str, "new_str": "\n".join(repl)})
+        if len(ops) > MAX_UPDATES:
+            return None  # more than one request can carry: stop before more work
         cur[a:b] = repl
         shift += (j2 - j1) - (i2 - i1)
     if len(ops) > MAX_UPDATES:

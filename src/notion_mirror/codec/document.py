@@ -11,8 +11,14 @@ is 31), except that timestamps stay strings (dates must survive byte for byte)
 and ``=``/``<<`` are plain strings. Anchors/aliases, explicit tags other than
 the core ones, duplicate keys and non-string keys are refused.
 
-Warning: a UTF-8 BOM is tolerated and dropped, CRLF line ends are read as LF;
-the next render writes the file back without either.
+Warning: a UTF-8 BOM is tolerated and dropped, CRLF and lone CR line ends are
+read as LF (:func:`normalize_text`); the next render writes the file back without
+either.
+
+Size: the frontmatter is capped in bytes (:data:`MAX_FRONTMATTER_BYTES`, far above
+what any Notion page renders to) and in YAML nodes (:data:`MAX_NODES`), counted on
+the parser's event stream before any node is built, since building nodes is what
+costs time and memory (~12 µs and ~350 bytes each).
 """
 
 from __future__ import annotations
@@ -31,16 +37,24 @@ from notion_mirror.errors import FileInputError
 __all__ = [
     "MAX_DEPTH",
     "MAX_FRONTMATTER_BYTES",
+    "MAX_NODES",
     "NOTION_KEY",
     "DateValue",
     "Document",
     "Loader",
+    "best_effort_text",
+    "normalize_text",
     "parse",
     "render",
 ]
 
 NOTION_KEY = "_notion"
-MAX_FRONTMATTER_BYTES = 256 * 1024
+# A page's properties can legitimately render to megabytes (100 runs of 2,000 emoji in
+# one text property is 800 KB), and the tool must read back every file it writes.
+MAX_FRONTMATTER_BYTES = 8 * 1024 * 1024
+# Far more values than any page has (a property holds at most a few hundred); a
+# flat list of 100,000 numbers takes ~1 s to read, so the cap bounds hostile files.
+MAX_NODES = 100_000
 # Deeper than any value the mirror writes (a date mapping inside computed inside
 # _notion is 4); the cap keeps hostile nesting from costing recursion.
 MAX_DEPTH = 32
@@ -164,7 +178,9 @@ def render(properties: Mapping[str, Any], notion: Mapping[str, Any], body: str) 
     if meta:
         data[NOTION_KEY] = meta
     front = _dump(data) if data else ""
-    text = f"{_DELIM}\n{front}{_DELIM}\n{body.replace(chr(13) + chr(10), chr(10))}"
+    # The body's line ends as parse reads them: a CR never reaches the file.
+    body = body.replace("\r\n", "\n").replace("\r", "\n")
+    text = f"{_DELIM}\n{front}{_DELIM}\n{body}"
     return text.encode("utf-8")
 
 
@@ -185,10 +201,61 @@ _PyLoader: type = _make_loader(yaml.SafeLoader)
 
 
 def _line_of(data: bytes, offset: int) -> int:
-    return data.count(b"\n", 0, offset) + 1
+    """1-based line of a byte offset, counting LF, CRLF and lone CR line ends."""
+    lone_cr = data.count(b"\r", 0, offset) - data.count(b"\r\n", 0, offset)
+    return data.count(b"\n", 0, offset) + lone_cr + 1
+
+
+# Byte order marks of the encodings editors offer besides UTF-8 (UTF-32 first: its
+# little-endian mark starts with UTF-16's), with the codec that reads each.
+_OTHER_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32", "utf-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32", "utf-32"),
+    (b"\xff\xfe", "UTF-16", "utf-16"),
+    (b"\xfe\xff", "UTF-16", "utf-16"),
+)
+
+
+def _wide_encoding(data: bytes) -> tuple[str, str] | None:
+    """(name, codec) when ``data`` plainly is UTF-16/32 (a byte order mark, or ASCII
+    text with every other byte NUL, as Windows "Unicode" saves it), else None."""
+    for bom, name, codec in _OTHER_BOMS:
+        if data.startswith(bom):
+            return name, codec
+    head = data[:64]
+    if len(head) >= 8 and len(head) % 2 == 0:
+        even, odd = head[0::2], head[1::2]
+        if not even.strip(b"\0") and odd.isascii() and b"\0" not in odd:
+            return "UTF-16", "utf-16-be"
+        if not odd.strip(b"\0") and even.isascii() and b"\0" not in even:
+            return "UTF-16", "utf-16-le"
+    return None
+
+
+def best_effort_text(data: bytes) -> str:
+    """The text of a file :func:`parse` may refuse, to find what it plainly says (its
+    ``_notion.id``, conflict markers): UTF-16/32 when it is that, else UTF-8 with bad
+    bytes replaced, normalised as :func:`parse` reads text."""
+    wide = _wide_encoding(data)
+    text = data.decode(wide[1] if wide else "utf-8", errors="replace")
+    return normalize_text(text)
+
+
+def normalize_text(text: str) -> str:
+    """Decoded file text as the parser reads it: no leading BOM, LF line ends only."""
+    text = text.removeprefix("\ufeff")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
 
 
 def _decode(data: bytes, path: str) -> str:
+    wide = _wide_encoding(data)
+    if wide is not None:
+        raise FileInputError(
+            path, f"is encoded as {wide[0]}, not UTF-8; save it as UTF-8 (without converting "
+            "anything else) and sync again", line=1,
+        )
     nul = data.find(b"\0")
     if nul >= 0:
         raise FileInputError(
@@ -200,21 +267,20 @@ def _decode(data: bytes, path: str) -> str:
     except UnicodeDecodeError as exc:
         bad = data[exc.start : exc.start + 1].hex()
         raise FileInputError(
-            path, f"is not valid UTF-8: byte 0x{bad} at offset {exc.start}",
-            line=_line_of(data, exc.start),
+            path, f"is not valid UTF-8: byte 0x{bad} at offset {exc.start}; save the file "
+            "as UTF-8", line=_line_of(data, exc.start),
         ) from None
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    return text.replace("\r\n", "\n")
+    return normalize_text(text)
 
 
 def _split(text: str, path: str) -> tuple[str, str]:
     first_end = text.find("\n")
     first = text if first_end < 0 else text[:first_end]
     if first.rstrip(" \t") != _DELIM:
+        shown = repr(first[:40]) + ("..." if len(first) > 40 else "")
         raise FileInputError(
-            path, "does not start with a '---' line; a mirror file begins with YAML "
-            "frontmatter between two '---' lines", line=1,
+            path, f"does not start with a '---' line (it starts with {shown}); a mirror "
+            "file begins with YAML frontmatter between two '---' lines", line=1,
         )
     start = first_end + 1 if first_end >= 0 else len(text)
     close = _CLOSE.search(text, start) if first_end >= 0 else None
@@ -225,19 +291,73 @@ def _split(text: str, path: str) -> tuple[str, str]:
     front = text[start : close.start()]
     if len(front) > MAX_FRONTMATTER_BYTES or len(front.encode("utf-8")) > MAX_FRONTMATTER_BYTES:
         raise FileInputError(
-            path, f"frontmatter is larger than {MAX_FRONTMATTER_BYTES // 1024} KiB", line=2
+            path, f"frontmatter is larger than {MAX_FRONTMATTER_BYTES // (1024 * 1024)} MiB",
+            line=2,
         )
     body = text[close.end() + 1 :] if close.end() < len(text) else ""
     return front, body
 
 
-def _yaml_error(path: str, exc: yaml.YAMLError) -> FileInputError:
+def _yaml_error(path: str, exc: yaml.YAMLError, front: str = "") -> FileInputError:
+    if isinstance(exc, yaml.reader.ReaderError):
+        # A character YAML refuses (a control character). libyaml reports a byte
+        # offset, PyYAML a character offset: find the character itself instead.
+        bad = yaml.reader.Reader.NON_PRINTABLE.search(front)
+        line = front.count("\n", 0, bad.start()) + 2 if bad else None
+        char = exc.character
+        code = f"U+{char:04X}" if isinstance(char, int) else repr(char)
+        prop = _prop_at(front, line) if line is not None else None
+        return FileInputError(
+            path, f"invalid YAML frontmatter: the control character {code} is not allowed "
+            "(remove it, or write it as an escape such as \"\\x07\" in a double-quoted "
+            "string)", line=line, prop=prop,
+        )
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     context = getattr(exc, "context", None)
     what = f"{context}: {problem}" if context else problem
     line = None if mark is None else mark.line + 2  # +1 for 1-based, +1 for the '---' line
-    return FileInputError(path, f"invalid YAML frontmatter: {what}", line=line)
+    # An unclosed flow collection or quoted string fails far from where it opened;
+    # the property is the one whose value opened it.
+    opened = getattr(exc, "context_mark", None)
+    where = line
+    if opened is not None and context and context.startswith(_OPENED_CONTEXTS):
+        where = opened.line + 2
+    if opened is not None and context == "while scanning a simple key":
+        line = where = opened.line + 2  # a line with no ':' is the culprit, not the next
+    prop = _prop_at(front, where) if front and where is not None else None
+    return FileInputError(path, f"invalid YAML frontmatter: {what}", line=line, prop=prop)
+
+
+_OPENED_CONTEXTS = ("while parsing a flow", "while scanning a quoted", "while scanning a block")
+# A top-level key line as notion-mirror writes them: ``Name:``, ``'a: b':``, ``"x":``.
+_KEY_LINE = re.compile(
+    r"""(?:'((?:[^']|'')*)'|"((?:[^"\\]|\\.)*)"|([^\s#'"?\-][^:]*?))[ \t]*:(?:[ \t]|$)"""
+)
+
+
+def _prop_at(front: str, line: int) -> str | None:
+    """The top-level key whose entry holds ``line`` (1-based in the file), if plain.
+
+    Block style only, as notion-mirror writes files: the nearest line at column 0
+    at or above ``line`` that is not a list item; None when that is not a key line.
+    """
+    lines = front.split("\n")
+    index = min(line - 2, len(lines) - 1)
+    while index >= 0:
+        text = lines[index]
+        if text and text[0] not in " \t#-":
+            m = _KEY_LINE.match(text)
+            if m is None:
+                return None
+            single, double, plain = m.groups()
+            if single is not None:
+                return single.replace("''", "'")
+            if double is not None:
+                return None if "\\" in double else double
+            return plain
+        index -= 1
+    return None
 
 
 def _describe_tag(tag: str) -> str:
@@ -297,13 +417,63 @@ def _check_tree(root: MappingNode, path: str) -> dict[str, int]:
     return key_lines
 
 
+def _new_loader(loader_cls: type, front: str, path: str) -> Any:
+    # The pure-Python reader checks the characters when it is created.
+    try:
+        return loader_cls(front)
+    except yaml.YAMLError as exc:
+        raise _yaml_error(path, exc, front) from None
+
+
+def _named(err: FileInputError, front: str) -> FileInputError:
+    """``err`` with the property whose entry holds its line, when it had none."""
+    if err.prop is not None or err.line is None:
+        return err
+    prop = _prop_at(front, err.line)
+    return err if prop is None else FileInputError(err.path, err.reason, line=err.line, prop=prop)
+
+
+def _precheck(front: str, path: str, loader_cls: type) -> None:
+    """Walk the parser's events (nothing is built) and refuse, before composing,
+    frontmatter with too many values, too deep nesting, or aliases."""
+    loader = _new_loader(loader_cls, front, path)
+    try:
+        count = depth = 0
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                raise FileInputError(path, "YAML anchors and aliases (&, *) are not allowed",
+                                     line=event.start_mark.line + 2)
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise FileInputError(
+                        path, f"values are nested deeper than {MAX_DEPTH} levels",
+                        line=event.start_mark.line + 2,
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+            if isinstance(event, yaml.NodeEvent):
+                count += 1
+                if count > MAX_NODES:
+                    raise FileInputError(
+                        path, f"frontmatter holds more than {MAX_NODES:,} values; no page has "
+                        "that many", line=event.start_mark.line + 2,
+                    )
+    except yaml.YAMLError as exc:
+        raise _yaml_error(path, exc, front) from None
+    finally:
+        loader.dispose()
+
+
 def _compose(front: str, path: str, loader_cls: type) -> tuple[dict[str, Any], dict[str, int]]:
-    loader = loader_cls(front)
+    _precheck(front, path, loader_cls)
+    loader = _new_loader(loader_cls, front, path)
     try:
         try:
             node = loader.get_single_node()
         except yaml.YAMLError as exc:
-            raise _yaml_error(path, exc) from None
+            raise _yaml_error(path, exc, front) from None
         except RecursionError:
             raise FileInputError(path, "frontmatter is nested too deeply") from None
         if node is None:
@@ -318,7 +488,7 @@ def _compose(front: str, path: str, loader_cls: type) -> tuple[dict[str, Any], d
         try:
             data = loader.construct_document(node)
         except yaml.YAMLError as exc:
-            raise _yaml_error(path, exc) from None
+            raise _yaml_error(path, exc, front) from None
         return data, key_lines
     finally:
         loader.dispose()
@@ -331,7 +501,10 @@ def parse(data: bytes, *, path: str, loader: type | None = None) -> Document:
     """
     text = _decode(bytes(data), path)
     front, body = _split(text, path)
-    mapping, key_lines = _compose(front, path, loader or Loader)
+    try:
+        mapping, key_lines = _compose(front, path, loader or Loader)
+    except FileInputError as err:
+        raise _named(err, front) from None
     notion = mapping.pop(NOTION_KEY, {})
     if not isinstance(notion, dict):
         raise FileInputError(

@@ -59,6 +59,10 @@ MAX_URL = 2000
 MAX_EMAIL_PHONE = 200
 MAX_OPTION_NAME = 100
 MAX_EXACT_INT = 2**53  # Notion numbers are doubles; bigger ints would come back changed
+# The longest inline markdown a writable text value renders to: every run at
+# Notion's 2,000 characters, each a line break ("<br>"), plus a link and styles.
+# Longer text cannot be a value Notion accepts, and is refused before parsing.
+MAX_TEXT_MARKDOWN = MAX_ITEMS * (4 * richtext.MAX_TEXT + MAX_URL + 1000)
 
 _UUID = re.compile(
     r"(?:[0-9a-fA-F]{32}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
@@ -503,6 +507,10 @@ def _w_richtext(ctx: _Ctx, value: Any) -> list[dict[str, Any]]:
         return []
     if not isinstance(value, str):
         raise ctx.expected("a string", value, _quote_hint(value))
+    if len(value) > MAX_TEXT_MARKDOWN:
+        raise ctx.error(f"is {len(value):,} characters long; Notion holds at most "
+                        f"{MAX_ITEMS} runs of {richtext.MAX_TEXT:,} characters (put long "
+                        "text in the page body)")  # fmt: skip
     try:
         items = richtext.from_markdown(value)
     except ValueError as exc:

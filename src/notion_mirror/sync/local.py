@@ -498,6 +498,12 @@ class _Reader:
         file_body = self.doc.body
         try:
             body = body_codec.to_canonical(file_body)
+        except RecursionError:
+            self.errors.append(str(FileInputError(
+                self.path, "the body is nested too deeply to read (hundreds of indented "
+                "levels); flatten it", line=_body_line(self.data),
+            )))  # fmt: skip
+            return file_body, body_codec.has_conflict_markers(file_body)
         except Exception as exc:  # to_canonical accepts any text; fail closed if it doesn't
             self.errors.append(str(FileInputError(
                 self.path, f"the body could not be read ({type(exc).__name__}: {exc})",
@@ -519,7 +525,7 @@ class _Reader:
 
 
 def _unreadable(path: str, sha: str, data: bytes, message: str) -> LocalFile:
-    text = data.decode("utf-8", errors="replace")
+    text = document.best_effort_text(data)
     return LocalFile(
         path=path,
         sha256=sha,
@@ -539,7 +545,7 @@ def _recover_id(text: str) -> str | None:
     Lets the planner say "page X is blocked" rather than mistake the file for a
     new page; ambiguous text (two ids) gives None.
     """
-    text = text.removeprefix("\ufeff").replace("\r\n", "\n") + "\n"
+    text = document.normalize_text(text) + "\n"
     close = _CLOSE.search(text, text.find("\n") + 1) if text.startswith("---") else None
     front = text[: close.start()] if close else text
     found = {
@@ -564,7 +570,7 @@ def _nested_lines(data: bytes) -> dict[tuple[str, ...], int]:
     """
     lines: dict[tuple[str, ...], int] = {}
     try:
-        text = data.decode("utf-8").removeprefix("\ufeff").replace("\r\n", "\n")
+        text = document.normalize_text(data.decode("utf-8"))
         start = text.index("\n") + 1
         close = _CLOSE.search(text, start)
         if close is None:
@@ -591,7 +597,7 @@ def _nested_lines(data: bytes) -> dict[tuple[str, ...], int]:
 
 def _body_line(data: bytes) -> int | None:
     try:
-        text = data.decode("utf-8").replace("\r\n", "\n")
+        text = document.normalize_text(data.decode("utf-8"))
         close = _CLOSE.search(text, text.index("\n") + 1)
     except ValueError:
         return None

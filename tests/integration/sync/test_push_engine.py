@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
+from notion_mirror.codec import document
 from notion_mirror.mirror import open_mirror
 from notion_mirror.notion import NotionClient, Page
 from notion_mirror.sync.engine import SyncOptions, SyncReport, sync
@@ -391,7 +392,7 @@ def _not_utf8(data: bytes) -> bytes:
 
 
 def _huge(data: bytes) -> bytes:
-    big = b"Notes: " + b"x" * (300 * 1024) + b"\n"
+    big = b"Notes: " + b"x" * (document.MAX_FRONTMATTER_BYTES + 1) + b"\n"
     return data.replace(b"Estimate: 1\n", b"Estimate: 1\n" + big, 1)
 
 

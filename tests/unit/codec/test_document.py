@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from notion_mirror.codec import document
 from notion_mirror.codec.document import (
     MAX_FRONTMATTER_BYTES,
+    MAX_NODES,
     DateValue,
     Document,
     parse,
@@ -155,7 +156,7 @@ def test_ambiguous_strings_are_quoted_and_survive(text: str, loader: type) -> No
 )  # fmt: skip
 def test_any_strings_survive_render_and_parse(loader: type, props: dict[str, Any],
                                               body: str) -> None:  # fmt: skip
-    body = body.replace("\r\n", "\n").replace("\x00", "")
+    body = body.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
     data = render(props, {"id": PAGE_ID}, body)
     assert data == render(props, {"id": PAGE_ID}, body)
     doc = parse(data, path="x", loader=loader)
@@ -243,12 +244,47 @@ def test_deep_nesting_is_rejected(loader: type) -> None:
 
 
 def test_huge_frontmatter_is_rejected_before_parsing() -> None:
-    big = "---\n" + "".join(f"k{i}: {'v' * 100}\n" for i in range(3000)) + "---\n"
-    assert len(big) > MAX_FRONTMATTER_BYTES
+    big = "---\nk: " + "v" * MAX_FRONTMATTER_BYTES + "\n---\n"
+    started = time.perf_counter()
     err = _err(big.encode())
-    assert "larger than 256 KiB" in str(err)
+    assert "frontmatter is larger than 8 MiB" in str(err)
+    assert err.line == 2
+    assert time.perf_counter() - started < 1.0
     # A big body is fine: the cap is on the frontmatter only.
     assert parse(b"---\nA: 1\n---\n" + b"x" * (2 * MAX_FRONTMATTER_BYTES), path="x").properties
+
+
+@pytest.mark.parametrize("front", [
+    "X: [" + "1," * MAX_NODES + "1]\n",
+    "X:\n" + "- 1\n" * (MAX_NODES + 1),
+    "".join(f"k{i}: 1\n" for i in range(MAX_NODES // 2 + 1)),
+])  # fmt: skip
+def test_too_many_values_are_refused_before_building_them(front: str) -> None:
+    """Pass criterion: a frontmatter of over MAX_NODES tiny values (under the byte cap)
+    is refused quickly and without building nodes (which costs ~350 bytes each). The
+    pure-Python loader shares the check (it is only slower)."""
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        err = _err(f"---\n{front}---\n".encode())
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert f"more than {MAX_NODES:,} values" in str(err)
+    assert err.line is not None and err.line >= 2
+    assert time.perf_counter() - started < 3.0
+    assert peak < 32 * 1024 * 1024
+
+
+def test_the_largest_page_values_are_readable() -> None:
+    """Pass criterion: a frontmatter as big as Notion's limits allow (several text
+    properties of 100 runs x 2,000 four-byte characters: megabytes) parses, so the
+    tool never writes a file it then refuses to read."""
+    text = "😀" * 200_000
+    props = {f"Text {i}": text for i in range(8)}
+    data = render(props, {"id": PAGE_ID}, "body")
+    assert len(data) > 6 * 1024 * 1024
+    assert parse(data, path="x").properties == props
 
 
 def test_bom_is_tolerated_and_dropped() -> None:
@@ -260,6 +296,53 @@ def test_bom_is_tolerated_and_dropped() -> None:
 def test_crlf_files_read_like_lf_files() -> None:
     crlf = parse(EXAMPLE.replace("\n", "\r\n").encode(), path="x")
     assert crlf == parse(EXAMPLE.encode(), path="x")
+
+
+@pytest.mark.parametrize("eol", ["\r\n", "\r", "mixed"])
+def test_any_line_ends_read_like_lf(eol: str) -> None:
+    """CRLF (Windows), lone CR (classic Mac) and a mix of both with LF all read as the
+    same document, BOM or not, line numbers included."""
+    lines = EXAMPLE.split("\n")
+    if eol == "mixed":
+        text = "".join(ln + ("\r\n", "\n", "\r")[i % 3] for i, ln in enumerate(lines[:-1]))
+    else:
+        text = eol.join(lines)
+    expected = parse(EXAMPLE.encode(), path="x")
+    assert parse(text.encode(), path="x") == expected
+    assert parse(b"\xef\xbb\xbf" + text.encode(), path="x") == expected
+
+
+def test_render_never_writes_cr_or_bom() -> None:
+    data = render({"Name": "a\r\nb\rc"}, {"id": PAGE_ID}, "x\r\ny\rz\n")
+    assert b"\r" not in data and not data.startswith(b"\xef\xbb\xbf")
+    doc = parse(data, path="x")
+    assert doc.properties["Name"] == "a\r\nb\rc"  # values keep theirs, escaped
+    assert doc.body == "x\ny\nz\n"
+
+
+@pytest.mark.parametrize(("data", "message", "line"), [
+    ("---\nName: x\n---\n".encode("utf-16"), "is encoded as UTF-16, not UTF-8", 1),
+    ("---\nName: x\n---\n".encode("utf-16-le"), "is encoded as UTF-16, not UTF-8", 1),
+    ("---\nName: x\n---\n".encode("utf-16-be"), "is encoded as UTF-16, not UTF-8", 1),
+    ("---\nName: x\n---\n".encode("utf-32"), "is encoded as UTF-32, not UTF-8", 1),
+    ("---\nName: café\n---\n".encode("cp1252"), "byte 0xe9 at offset 13; save the file as UTF-8",
+     2),
+    (b"\xef\xbb\xbf\xef\xbb\xbf---\nName: x\n---\n", "it starts with '\\ufeff---'", 1),
+    (b"Name: x\n---\n", "it starts with 'Name: x'", 1),
+    (b"---\nName: a\x07b\n---\n", "the control character U+0007 is not allowed", 2),
+    (b"---\nA: 1\nB: 2\nName: a\x1bb\n---\n", "control character U+001B", 4),
+    (b"---\nA: 1\r\nName: \"a\x7f\"\r\n---\r\n", "control character U+007F", 3),
+    # libyaml counts bytes, PyYAML characters: the line must not depend on which.
+    (("---\nName: " + "é" * 50 + "\nA: 1\nB: 2\nC: 3\nNotes: a\x07b\nZ: 1\n---\n").encode(),
+     "property 'Notes': invalid YAML frontmatter: the control character U+0007", 6),
+])  # fmt: skip
+def test_encoding_and_character_errors_say_what_and_where(
+    data: bytes, message: str, line: int
+) -> None:
+    for loader in (document.Loader, document._PyLoader):
+        err = _err(data, loader=loader)
+        assert message in str(err), str(err)
+        assert err.line == line, str(err)
 
 
 def test_opening_and_closing_lines_may_have_trailing_blanks() -> None:

@@ -221,6 +221,29 @@ def test_rich_text_that_inline_markdown_cannot_carry_is_not_editable() -> None:
     assert not is_editable(prop, preview)
 
 
+def test_text_longer_than_any_notion_value_is_refused_before_parsing() -> None:
+    """The longest text Notion accepts (100 runs of 2,000 line breaks, each linked and
+    styled) fits under MAX_TEXT_MARKDOWN and stays editable; anything longer is an
+    error naming the property, found without running the inline parser."""
+    from notion_mirror.codec import richtext
+
+    prop = FakeNotion().by_name["Notes"]
+    runs = []
+    for i in range(100):
+        ann = {"bold": True, "italic": True, "strikethrough": True, "underline": True,
+               "code": False, "color": ("red", "blue")[i % 2] + "_background"}  # fmt: skip
+        runs.append({"type": "text", "annotations": ann, "plain_text": "", "href": None,
+                     "text": {"content": "\n" * 2000,
+                              "link": {"url": "https://e.com/" + "a" * 1980}}})  # fmt: skip
+    longest = richtext.to_markdown(runs)
+    assert len(longest) <= properties.MAX_TEXT_MARKDOWN
+    too_long = "x" * (properties.MAX_TEXT_MARKDOWN + 1)
+    with pytest.raises(FileInputError) as info:
+        from_frontmatter(prop, too_long, path="t.md", line=3)
+    assert str(info.value).startswith("t.md:3: property 'Notes': is 1,")
+    assert "Notion holds at most 100 runs of 2,000 characters" in str(info.value)
+
+
 def test_value_of_another_type_than_the_schema_is_not_editable() -> None:
     prop = FakeNotion().by_name["Estimate"]
     assert not is_editable(prop, {"id": "e", "type": "rich_text", "rich_text": []})

@@ -353,6 +353,67 @@ def test_oversized_frontmatter() -> None:
     assert "larger than" in message
 
 
+def _mixed_line_ends(data: bytes) -> bytes:
+    lines = data.split(b"\n")
+    ends = (b"\r\n", b"\n", b"\r")
+    return b"".join(ln + ends[i % 3] for i, ln in enumerate(lines[:-1])) + lines[-1]
+
+
+@pytest.mark.parametrize("variant", [
+    lambda d: b"\xef\xbb\xbf" + d,
+    lambda d: d.replace(b"\n", b"\r\n"),
+    lambda d: d.replace(b"\n", b"\r"),
+    _mixed_line_ends,
+    lambda d: b"\xef\xbb\xbf" + _mixed_line_ends(d),
+], ids=["bom", "crlf", "cr", "mixed", "bom-mixed"])  # fmt: skip
+def test_bom_and_line_ends_are_not_edits(variant: Any) -> None:
+    """A BOM or other line ends (Windows, classic Mac, a mix) read exactly as the file
+    notion-mirror wrote: same values, same canonical body, same identity; an edit in
+    such a file reads like the same edit in a clean file, with the same line numbers."""
+    clean = read(FILE)
+    local = read(variant(FILE))
+    assert local.errors == ()
+    assert (local.props, local.raw, local.body, local.page_id) == (
+        clean.props, clean.raw, clean.body, clean.page_id)  # fmt: skip
+    edited = edit(FILE, r"^Estimate: 3$", "Estimate: three")
+    assert read(variant(edited)).errors == read(edited).errors
+    body_edit = edit(FILE, r"^Open the app\.$", "Open the app now.")
+    assert read(variant(body_edit)).body == read(body_edit).body != clean.body
+
+
+@pytest.mark.parametrize(("data", "says", "line"), [
+    (FILE + b"tail\x00\n", "contains a NUL byte", 28),
+    (FILE.replace(b"Estimate: 3", b"Estimate: 3\x00"), "contains a NUL byte", 4),
+    (FILE.replace(b"\n", b"\r").replace(b"Estimate: 3", b"Estimate: \xff"),
+     "not valid UTF-8: byte 0xff", 4),
+    (FILE.decode().encode("utf-16"), "is encoded as UTF-16", 1),
+    (FILE.decode().encode("utf-16-le"), "is encoded as UTF-16", 1),
+])  # fmt: skip
+def test_unreadable_bytes_name_the_line_and_keep_the_identity(
+    data: bytes, says: str, line: int
+) -> None:
+    local = read(data)
+    message = only_error(local)
+    assert message.startswith(f"{PATH}:{line}: "), message
+    assert says in message
+    assert local.page_id == PAGE_ID  # the planner blocks the page, not a "new file"
+    assert local.props == {}
+
+
+def test_control_character_in_the_frontmatter_names_line_and_property() -> None:
+    data = edit(FILE, r"^Estimate: 3$", "Estimate: 3\nNotes: bell\x07here")
+    message = only_error(read(data))
+    assert message.startswith(f"{PATH}:{line_of(data, '^Notes: bell')}: property 'Notes': ")
+    assert "control character U+0007 is not allowed" in message
+
+
+def test_a_body_nested_too_deeply_is_an_error_not_a_crash() -> None:
+    deep = "\n".join("\t" * i + "- level" for i in range(1500))
+    message = only_error(read(FILE + deep.encode()))
+    assert message.startswith(f"{PATH}:{line_of(FILE, '^# Steps')}: ")
+    assert "nested too deeply" in message
+
+
 def test_edited_computed_value() -> None:
     data = edit(FILE, r"^    Score: 42$", "    Score: 43")
     message = only_error(read(data))
