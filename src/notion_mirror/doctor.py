@@ -337,8 +337,8 @@ class _LocalChecks:
     # -- files vs state --------------------------------------------------------------
 
     def _files(self, store: StateStore) -> None:
-        from notion_mirror.sync.capture import is_page_file
-        from notion_mirror.sync.engine import UNKNOWN_ID
+        from notion_mirror.sync.capture import is_page_file, shown_name
+        from notion_mirror.sync.engine import BAD_NAME, UNKNOWN_ID
         from notion_mirror.sync.local import read_local
         from notion_mirror.sync.materialize import hash_bytes
         from notion_mirror.sync.render import render_page
@@ -358,11 +358,18 @@ class _LocalChecks:
         mode = cfg.mode if cfg else "shared"
         bases = {b.page_id: b for b in store.pages()}
         live = {b.path: b for b in bases.values() if b.path and b.state == "live"}
-        names = sorted(
-            e.name
-            for e in os.scandir(self.root)
-            if is_page_file(e.name) and e.is_file(follow_symlinks=False)
-        )
+        entries = [e for e in os.scandir(self.root) if e.is_file(follow_symlinks=False)]
+        names = sorted(e.name for e in entries if is_page_file(e.name))
+        for e in entries:
+            if e.name.endswith(".md") and not e.name.startswith(".") and not is_page_file(e.name):
+                shown = shown_name(e.name)
+                self.add(
+                    "files.bad_name",
+                    "error",
+                    f"{shown}: {BAD_NAME}",
+                    path=shown,
+                    fix="rename it to a UTF-8 name (`mv`), then `notion-mirror sync`",
+                )
         claims: dict[str, list[str]] = {}
         for name in names:
             fr = read_file(self.root / name)
@@ -440,6 +447,9 @@ class _LocalChecks:
         current = (digest, fr.size, fr.mtime_ns)
         if current == (base.file_hash, base.file_size, base.file_mtime_ns):
             return
+        if digest == base.file_hash:
+            return  # same bytes, another stat (touched, or fingerprinted within its
+            # mtime tick): the next scan confirms the stat
         if fr.data != render_page(schema, base):
             return  # an edit (status/diff show it) or a rendering only sync can settle
         self.add(
@@ -494,9 +504,10 @@ class _LocalChecks:
 
     def _temp_files(self) -> None:
         known = _known_hashes(self.root)
-        for entry in _stale_temp_files(self.root / STATE_DIR / "tmp", self.now):
+        tmp_dir = self.root / STATE_DIR / "tmp"
+        for entry in _stale_temp_files(tmp_dir, self.now):
             kind = classify_temp(entry, known)
-            rel = f"{STATE_DIR}/tmp/{entry.name}"
+            rel = f"{STATE_DIR}/tmp/{entry.relative_to(tmp_dir).as_posix()}"
             age = _minutes(self.now - entry.stat().st_mtime)
             if kind == "unknown":
                 self.add(
@@ -562,22 +573,29 @@ class _LocalChecks:
 # ------------------------------------------------------------------- temp files
 
 
-def _stale_temp_files(tmp_dir: Path, now: float) -> list[os.DirEntry[str]]:
+def _stale_temp_files(tmp_dir: Path, now: float) -> list[Path]:
+    """Temp files and set-aside copies (``a-<id>/<name>``) older than a run takes."""
     try:
         entries = list(os.scandir(tmp_dir))
     except (FileNotFoundError, NotADirectoryError):
         return []
-    out = []
+    candidates: list[Path] = []
     for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            candidates += (p for p in Path(entry.path).rglob("*") if not p.is_dir())
+        else:
+            candidates.append(Path(entry.path))
+    out = []
+    for path in candidates:
         try:
-            if not entry.is_file(follow_symlinks=False):
+            if not path.is_file() or path.is_symlink():
                 continue
-            if now - entry.stat(follow_symlinks=False).st_mtime <= TEMP_MAX_AGE:
+            if now - path.stat().st_mtime <= TEMP_MAX_AGE:
                 continue
         except FileNotFoundError:
             continue
-        out.append(entry)
-    return sorted(out, key=lambda e: e.name)
+        out.append(path)
+    return sorted(out)
 
 
 def _known_hashes(root: Path) -> set[str]:
@@ -606,7 +624,7 @@ def _known_hashes(root: Path) -> set[str]:
     return out
 
 
-def classify_temp(entry: os.DirEntry[str] | Path, known_hashes: set[str]) -> str:
+def classify_temp(entry: Path, known_hashes: set[str]) -> str:
     """``write`` (bytes being written: safe to drop), ``copy`` (a set-aside file whose
     bytes the mirror still has: safe to drop) or ``unknown`` (may be the only copy of
     an edit: keep)."""
@@ -643,16 +661,22 @@ class _Repair:
 
     def _temp_files(self) -> None:
         known = _known_hashes(self.root)
-        for entry in _stale_temp_files(self.state_dir / "tmp", self.now):
+        tmp_dir = self.state_dir / "tmp"
+        for entry in _stale_temp_files(tmp_dir, self.now):
             kind = classify_temp(entry, known)
             if kind == "unknown":
                 continue
             try:
-                os.unlink(entry.path)
+                entry.unlink()
             except FileNotFoundError:
                 continue
+            parent = entry.parent
+            while parent != tmp_dir and not any(parent.iterdir()):
+                parent.rmdir()  # the emptied set-aside folder
+                parent = parent.parent
             what = "temp file" if kind == "write" else "set-aside copy (the mirror has its bytes)"
-            self.done.append(f"removed {STATE_DIR}/tmp/{entry.name}: stale {what}")
+            rel = entry.relative_to(tmp_dir).as_posix()
+            self.done.append(f"removed {STATE_DIR}/tmp/{rel}: stale {what}")
 
     def _state(self) -> None:
         db_path = self.state_dir / STATE_NAME
@@ -689,8 +713,8 @@ class _Repair:
             if fr is None or fr.mtime_ns is None:
                 continue
             current = (hash_bytes(fr.data), fr.size, fr.mtime_ns)
-            if current == (base.file_hash, base.file_size, base.file_mtime_ns):
-                continue
+            if current[0] == base.file_hash:
+                continue  # only the stat differs: the next scan confirms it
             # Only a file that is exactly the synced state may get its own
             # fingerprint: one holding an edit must keep reading as edited.
             if fr.data != render_page(schema, base):

@@ -7,7 +7,9 @@ not be public. The token is never written here.
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import tomllib
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -15,7 +17,8 @@ from typing import Any
 
 import tomli_w
 
-from notion_mirror.errors import UsageError
+from notion_mirror.errors import MirrorError, UsageError
+from notion_mirror.identity import check_location
 from notion_mirror.store import StateStore
 
 __all__ = [
@@ -24,6 +27,7 @@ __all__ = [
     "STATE_DIR",
     "Mirror",
     "MirrorConfig",
+    "MirrorUnavailableError",
     "find_mirror_root",
     "open_mirror",
 ]
@@ -33,6 +37,14 @@ CONFIG_NAME = "config.toml"
 STATE_NAME = "state.sqlite"
 MODES = ("shared", "pull", "push")
 GITIGNORE_LINE = f"{STATE_DIR}/"
+# A missing config where one is looked for: "not here", not "unreadable".
+_ABSENT = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EACCES, errno.EPERM, errno.ELOOP})
+
+
+class MirrorUnavailableError(MirrorError):
+    """The mirror folder or its private state cannot be reached (removed, moved away,
+    emptied with its state, or on a mount that went away). Nothing is done: opening
+    the state anyway would create a fresh, empty one at the old path."""
 
 
 @dataclass(frozen=True)
@@ -84,7 +96,27 @@ class Mirror:
         return self.state_dir / "tmp"
 
     def open_store(self) -> StateStore:
-        return StateStore(self.state_dir / STATE_NAME)
+        """The state database; refuses when the mirror's binding is gone (see
+        :meth:`require_present`), so a vanished folder is never re-created empty."""
+        self.require_present()
+        store = StateStore(self.state_dir / STATE_NAME)
+        try:
+            check_location(self.state_dir, store)
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    def require_present(self) -> None:
+        """Raise :class:`MirrorUnavailableError` unless ``.notion-mirror/config.toml``
+        is there: a long-running process (``watch``, ``mount``) outlives its folder when
+        the folder is removed, moved or unmounted under it."""
+        if not _config_present(self.root):
+            raise MirrorUnavailableError(
+                f"{self.root}: the mirror folder or its {STATE_DIR}/ is gone "
+                "(removed, moved or unmounted?); nothing was changed. Put the folder back "
+                "(or mount it again), then sync again"
+            )
 
     def save_config(self, config: MirrorConfig) -> Mirror:
         _write_private(self.state_dir / CONFIG_NAME, config.to_toml())
@@ -123,11 +155,38 @@ def _ensure_gitignore(root: Path) -> None:
     path.write_text(f"{existing}{sep}{GITIGNORE_LINE}\n", encoding="utf-8")
 
 
+def _config_present(root: Path) -> bool:
+    """Whether ``root`` holds a mirror config; an unreadable folder (a dead mount's
+    ``ENOTCONN``, ``EIO``, a stale NFS handle) is an error, not an absence."""
+    try:
+        st = os.stat(root / STATE_DIR / CONFIG_NAME)
+    except OSError as exc:
+        if exc.errno in _ABSENT:
+            return False
+        raise MirrorUnavailableError(
+            f"{root}: cannot read the mirror folder: {exc.strerror or exc} (is it on a mount "
+            "that went away?); nothing was changed. Mount it again, then sync again"
+        ) from None
+    return stat.S_ISREG(st.st_mode)
+
+
+def _is_empty_dir(path: Path) -> bool:
+    try:
+        with os.scandir(path) as it:
+            return next(it, None) is None
+    except OSError:
+        return False
+
+
 def find_mirror_root(start: Path) -> Path | None:
-    """The nearest folder at or above ``start`` holding ``.notion-mirror/config.toml``."""
+    """The nearest folder at or above ``start`` holding ``.notion-mirror/config.toml``.
+
+    Raises :class:`MirrorUnavailableError` when a folder on the way cannot be read
+    (e.g. a FUSE mount whose process died: "Transport endpoint is not connected").
+    """
     here = start.resolve()
     for candidate in (here, *here.parents):
-        if (candidate / STATE_DIR / CONFIG_NAME).is_file():
+        if _config_present(candidate):
             return candidate
     return None
 
@@ -138,6 +197,13 @@ def open_mirror(path: Path | None = None) -> Mirror:
     root = find_mirror_root(start)
     if root is None:
         where = "this directory or any parent" if path is None else str(start)
+        if path is not None and _is_empty_dir(start):
+            # What a mount point looks like while its filesystem is not mounted.
+            raise UsageError(
+                f"not a notion-mirror folder: {where} is empty; if the mirror lives on a "
+                "disk or mount that is not there now, mount it again (nothing was changed); "
+                "to start a new mirror, run `notion-mirror track <database-url> <dir>`"
+            )
         raise UsageError(
             f"not a notion-mirror folder: {where}; "
             "run `notion-mirror track <database-url> <dir>` first"

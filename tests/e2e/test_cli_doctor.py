@@ -131,7 +131,11 @@ def test_doctor_finds_problems_and_repairs_what_is_safe(
     alien = one.replace(pid_one.encode(), b"99999999-9999-4999-8999-999999999999")
     (root / "Alien.md").write_bytes(alien)
     (root / "Three.md").unlink()
-    os.utime(root / "Two.md", (OLD, OLD))  # same bytes, stale fingerprint
+    os.utime(root / "Two.md", (OLD, OLD))
+    with open_mirror(root).open_store() as store:  # same bytes, stale fingerprint
+        two = store.page_by_path("Two.md")
+        assert two is not None
+        store.put_page(two.with_changes(file_hash="0" * 64))
     leftover = root / ".notion-mirror" / "tmp" / "w-0123456789abcdef"
     leftover.write_bytes(b"half a file")
     os.utime(leftover, (OLD, OLD))

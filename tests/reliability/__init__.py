@@ -7,16 +7,23 @@ The helpers here are shared by both modules: they look at Notion through raw HTT
 
 from __future__ import annotations
 
+import os
+import re
+import sqlite3
+import subprocess
+import sys
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from notion_mirror.notion import NotionClient
+from notion_mirror.sync.crash import CRASH_ENV
 from notion_mirror.sync.track import track
 from notion_mirror.testing import EmulatorHandle
-from tests.helpers import NotionAPI, tree
+from tests.helpers import NotionAPI, title, tree
 
 # Routes that change something in Notion (queries and search are reads sent as POST).
 WRITE_ROUTES = frozenset(
@@ -86,3 +93,107 @@ def fresh_track(emulator: EmulatorHandle, db_id: str, target: Path) -> dict[str,
     finally:
         client.close()
     return tree(target)
+
+
+def assert_state_clean(root: Path) -> None:
+    """The rest of "converged": the state database passes ``PRAGMA integrity_check``,
+    and no temp file, set-aside copy, lock or holder record is left in the mirror."""
+    state = root / ".notion-mirror"
+    db = sqlite3.connect(state / "state.sqlite")
+    try:
+        assert db.execute("pragma integrity_check").fetchall() == [("ok",)]
+    finally:
+        db.close()
+    leftovers = sorted(
+        str(p.relative_to(root))
+        for p in state.rglob("*")
+        if p.is_file() and p.name not in {"state.sqlite", "config.toml", "daemon.json"}
+    )
+    assert leftovers == [], f"left behind in .notion-mirror: {leftovers}"
+    strays = sorted(p.name for p in root.iterdir() if p.name.startswith((".", "~")))
+    assert strays == [".notion-mirror"] or strays == [".gitignore", ".notion-mirror"], strays
+
+
+CLI = [sys.executable, "-m", "notion_mirror"]
+SIGKILLED = -9
+
+SCHEMA = {
+    "Name": {"title": {}},
+    "Priority": {"select": {"options": [{"name": "Low"}, {"name": "High"}]}},
+    "Estimate": {"number": {"format": "number"}},
+}
+ROWS = 6
+
+
+@dataclass
+class Mirror:
+    """A tracked folder over a fresh data source of ``ROWS`` pages."""
+
+    root: Path
+    db_id: str
+    ds_id: str
+    env: dict[str, str]
+    api: NotionAPI
+    emulator: EmulatorHandle
+
+    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """``notion-mirror ARGS`` run inside the mirror folder."""
+        return subprocess.run(
+            [*CLI, *args],
+            env=self.env,
+            cwd=self.root if self.root.is_dir() else self.root.parent,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            stdin=subprocess.DEVNULL,
+        )
+
+    def sync(self, crash_at: str | None = None) -> subprocess.CompletedProcess[str]:
+        env = dict(self.env)
+        if crash_at is not None:
+            env[CRASH_ENV] = crash_at
+        return subprocess.run(
+            [*CLI, "sync", str(self.root)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            stdin=subprocess.DEVNULL,
+        )
+
+
+def sed(path: Path, pattern: str, repl: str) -> None:
+    """``sed -i 's/pattern/repl/'`` on one file, failing loudly if nothing matched."""
+    text = path.read_text(encoding="utf-8")
+    new, n = re.subn(pattern, repl, text, count=1, flags=re.MULTILINE)
+    assert n == 1, f"{pattern!r} not found in {path}"
+    path.write_text(new, encoding="utf-8")
+
+
+def make_mirror(tmp_path: Path, emulator: EmulatorHandle) -> Mirror:
+    """Track a fresh data source of ``ROWS`` pages into ``tmp_path/tasks``; the CLI env
+    points at the emulator (close ``.api`` when done)."""
+    api = NotionAPI(emulator)
+    db_id, ds_id = api.create_data_source(SCHEMA)
+    for i in range(ROWS):
+        api.add_page(
+            ds_id,
+            {
+                **title(f"Task {i}"),
+                "Priority": {"select": {"name": "Low"}},
+                "Estimate": {"number": i},
+            },
+            f"Body of task {i}.",
+        )
+    root = tmp_path / "tasks"
+    client = NotionClient(token=emulator.token, base_url=emulator.base_url, rate_limit=None)
+    try:
+        track(client, db_id, root)
+    finally:
+        client.close()
+    api.advance_clock(120)  # the user edits later than the tracking minute
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NOTION")}
+    env.update(NOTION_API_BASE_URL=emulator.base_url, NOTION_API_TOKEN=emulator.token, NO_COLOR="1")
+    # The emulator has no rate limit; Notion's 3/s would only slow the restarts down.
+    env["NOTION_MIRROR_RATE_LIMIT"] = "50"
+    return Mirror(root, db_id, ds_id, env, api, emulator)

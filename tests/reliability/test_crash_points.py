@@ -4,116 +4,49 @@ twice, no file is lost or duplicated, and the folder ends identical to Notion.
 
 The crashed and the recovering runs are real CLI subprocesses (``python -m
 notion_mirror sync``) with ``NOTION_MIRROR_CRASH_AT=<point>[:<nth>]``, which makes
-the executor SIGKILL itself at the nth hit of that point. Setup and the final
+the process SIGKILL itself at the nth hit of that point: after capture journals,
+after the plan is recorded, at each step of the executor, and at each step of
+writing a file (temp written, old file set aside, new file in place). Setup and the final
 "fresh track" comparison run in-process without a rate limit to keep the tests short.
 """
 
 from __future__ import annotations
 
-import os
-import re
-import subprocess
-import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from notion_mirror.notion import NotionClient
-from notion_mirror.sync.execute import CRASH_ENV, CRASH_POINTS
-from notion_mirror.sync.track import track
-from notion_mirror.testing import EmulatorHandle
-from tests.helpers import NotionAPI, title, tree
+from notion_mirror.sync.crash import (
+    CAPTURE_POINTS,
+    CRASH_POINTS,
+    EXECUTE_POINTS,
+    MATERIALIZE_POINTS,
+    PLAN_POINTS,
+)
+from tests.helpers import title, tree
 from tests.reliability import (
+    ROWS,
+    SIGKILLED,
+    Mirror,
+    assert_state_clean,
     fresh_track,
     frontmatter,
     markdown_of,
     mirror_files,
     plain_title,
     query_all,
+    sed,
     title_counts,
     writes,
 )
 
 pytestmark = pytest.mark.slow
 
-CLI = [sys.executable, "-m", "notion_mirror"]
-SIGKILLED = -9
-
-SCHEMA = {
-    "Name": {"title": {}},
-    "Priority": {"select": {"options": [{"name": "Low"}, {"name": "High"}]}},
-    "Estimate": {"number": {"format": "number"}},
-}
-ROWS = 6
 ADDED = "A second paragraph, added once."
 NEW_FILES = {
     "New alpha": ("High", 7, "Fresh body for New alpha."),
     "New beta": ("Low", 8, "Fresh body for New beta."),
 }
-
-
-@dataclass
-class Mirror:
-    """A tracked folder over a fresh data source of ``ROWS`` pages."""
-
-    root: Path
-    db_id: str
-    ds_id: str
-    env: dict[str, str]
-    api: NotionAPI
-    emulator: EmulatorHandle
-
-    def sync(self, crash_at: str | None = None) -> subprocess.CompletedProcess[str]:
-        env = dict(self.env)
-        if crash_at is not None:
-            env[CRASH_ENV] = crash_at
-        return subprocess.run(
-            [*CLI, "sync", str(self.root)],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            stdin=subprocess.DEVNULL,
-        )
-
-
-@pytest.fixture
-def mirror(tmp_path: Path, emulator: EmulatorHandle) -> Iterator[Mirror]:
-    api = NotionAPI(emulator)
-    db_id, ds_id = api.create_data_source(SCHEMA)
-    for i in range(ROWS):
-        api.add_page(
-            ds_id,
-            {
-                **title(f"Task {i}"),
-                "Priority": {"select": {"name": "Low"}},
-                "Estimate": {"number": i},
-            },
-            f"Body of task {i}.",
-        )
-    root = tmp_path / "tasks"
-    client = NotionClient(token=emulator.token, base_url=emulator.base_url, rate_limit=None)
-    try:
-        track(client, db_id, root)
-    finally:
-        client.close()
-    api.advance_clock(120)  # the user edits later than the tracking minute
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NOTION")}
-    env.update(NOTION_API_BASE_URL=emulator.base_url, NOTION_API_TOKEN=emulator.token, NO_COLOR="1")
-    # The emulator has no rate limit; Notion's 3/s would only slow the restarts down.
-    env["NOTION_MIRROR_RATE_LIMIT"] = "50"
-    yield Mirror(root, db_id, ds_id, env, api, emulator)
-    api.close()
-
-
-def sed(path: Path, pattern: str, repl: str) -> None:
-    """``sed -i 's/pattern/repl/'`` on one file, failing loudly if nothing matched."""
-    text = path.read_text(encoding="utf-8")
-    new, n = re.subn(pattern, repl, text, count=1, flags=re.MULTILINE)
-    assert n == 1, f"{pattern!r} not found in {path}"
-    path.write_text(new, encoding="utf-8")
 
 
 def edit_batch(root: Path) -> None:
@@ -159,10 +92,26 @@ def assert_settled(m: Mirror, tmp_path: Path) -> None:
     assert tree(m.root) == before, "a settled sync rewrote files"
     fresh = fresh_track(m.emulator, m.db_id, tmp_path / "fresh")
     assert tree(m.root) == fresh, "the folder does not match Notion"
+    assert_state_clean(m.root)
 
 
-UPDATE_CRASHES = [f"{p}:1" for p in CRASH_POINTS] + ["after_send:3", "after_response:4"]
-CREATE_CRASHES = [*CRASH_POINTS, "before_send:2", "after_send:2"]
+BEFORE_SEND = [*CAPTURE_POINTS, *PLAN_POINTS]
+UPDATE_CRASHES = [
+    *BEFORE_SEND,
+    *(f"{p}:1" for p in EXECUTE_POINTS),
+    "after_send:3",
+    "after_response:4",
+]
+# A create rewrites its file (the new page's id goes into ``_notion``), so every
+# step of writing a file is hit too.
+CREATE_CRASHES = [
+    *BEFORE_SEND,
+    *EXECUTE_POINTS,
+    "before_send:2",
+    "after_send:2",
+    *MATERIALIZE_POINTS,
+    "after_materialize:2",
+]
 
 
 @pytest.mark.parametrize("crash_at", UPDATE_CRASHES)
@@ -256,10 +205,52 @@ def test_create_survives_a_crash(mirror: Mirror, tmp_path: Path, crash_at: str) 
     assert_settled(m, tmp_path)
 
 
+def rename_edit_and_rewrite_remotely(m: Mirror) -> dict[str, str]:
+    """Notion-side edits of three pages (a property, a body, a title): each one a file
+    for pull to rewrite, the title one a rename. Returns page id by new title."""
+    pages = {plain_title(p): p["id"] for p in query_all(m.api, m.ds_id)}
+    m.api.update(pages["Task 0"], {"Estimate": {"number": 100}})
+    m.api.replace_body(pages["Task 1"], "Body of task 1, rewritten in Notion.")
+    m.api.update(pages["Task 2"], title("Task 2 renamed"))
+    pages["Task 2 renamed"] = pages.pop("Task 2")
+    return pages
+
+
+PULL_CRASHES = [*MATERIALIZE_POINTS, "after_materialize:2", "after_materialize:3"]
+
+
+@pytest.mark.parametrize("crash_at", PULL_CRASHES)
+def test_pull_survives_a_crash_while_writing_files(
+    mirror: Mirror, tmp_path: Path, crash_at: str
+) -> None:
+    """Killed at ``crash_at`` while pull rewrites three files (one of them renamed),
+    the restart ends with each page in exactly one file, holding Notion's values, and
+    sends nothing to Notion: a file the crashed run wrote but did not record is
+    recognised as Notion's own value, not mistaken for a local edit."""
+    m = mirror
+    pages = rename_edit_and_rewrite_remotely(m)
+    m.api.advance_clock(120)
+    m.api.reset_stats()
+
+    crash_then_recover(m, crash_at)
+
+    assert writes(m.api.stats()) == {}, "a crash during pull made the restart write to Notion"
+    ids = {}
+    for rel in mirror_files(m.root):
+        ids.setdefault(frontmatter(m.root / rel)["_notion"]["id"], []).append(rel)
+    assert sorted(ids) == sorted(pages.values())
+    assert all(len(files) == 1 for files in ids.values()), f"a page has two files: {ids}"
+    assert frontmatter(m.root / "Task 0.md")["Estimate"] == 100
+    assert "rewritten in Notion" in (m.root / "Task 1.md").read_text(encoding="utf-8")
+    assert (m.root / "Task 2 renamed.md").exists() and not (m.root / "Task 2.md").exists()
+    assert_settled(m, tmp_path)
+
+
 def test_crash_points_are_the_documented_ones() -> None:
-    """The parametrisation above covers every crash point the executor defines."""
+    """The parametrisations above cover every crash point that exists."""
 
     def covered(specs: list[str]) -> set[str]:
         return {spec.partition(":")[0] for spec in specs}
 
-    assert covered(UPDATE_CRASHES) == covered(CREATE_CRASHES) == set(CRASH_POINTS)
+    assert covered(UPDATE_CRASHES) == set(BEFORE_SEND) | set(EXECUTE_POINTS)
+    assert covered(CREATE_CRASHES) | covered(PULL_CRASHES) == set(CRASH_POINTS)

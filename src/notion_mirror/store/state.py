@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
@@ -27,9 +28,35 @@ import sqlite_utils
 from notion_mirror.store._migrations import MIGRATIONS, SCHEMA_VERSION
 from notion_mirror.store.outbox import OutboxMixin
 
-__all__ = ["SCHEMA_HISTORY", "SCHEMA_VERSION", "JournalEntry", "PageBase", "StateStore"]
+__all__ = [
+    "MTIME_TRUST_NS",
+    "SCHEMA_HISTORY",
+    "SCHEMA_VERSION",
+    "JournalEntry",
+    "PageBase",
+    "StateStore",
+    "trusted_mtime",
+]
 
 SCHEMA_HISTORY = "schema_history"
+
+# A file modified this recently may change again within the same mtime tick with
+# the same size (coarse timestamps: 1 s on many filesystems, 2 s on FAT).
+MTIME_TRUST_NS = 2_000_000_000
+
+
+def trusted_mtime(mtime_ns: int | None, now_ns: int | None = None) -> int | None:
+    """``mtime_ns`` if a fingerprint taken now may vouch for the file by its stat alone.
+
+    A fingerprint taken within the file's mtime tick is "racily clean" (git's
+    term): a same-size write later in that tick keeps size and mtime, so such a
+    fingerprint is stored without its mtime and the next scan hashes the file
+    instead of trusting its stat (then confirms the stat once the tick is past).
+    """
+    if mtime_ns is None:
+        return None
+    now_ns = time.time_ns() if now_ns is None else now_ns
+    return mtime_ns if now_ns - mtime_ns > MTIME_TRUST_NS else None
 
 
 @dataclass(frozen=True)
@@ -109,6 +136,7 @@ def _remember(history: dict[str, dict[str, list[str]]], schema: dict[str, Any]) 
 
 def _to_row(base: PageBase) -> dict[str, Any]:
     row = asdict(base)
+    row["file_mtime_ns"] = trusted_mtime(base.file_mtime_ns)
     for name in _JSON_FIELDS:
         row[name] = json.dumps(row[name], sort_keys=True, ensure_ascii=False)
     row["body_writable"] = int(base.body_writable)
@@ -269,6 +297,26 @@ class StateStore(OutboxMixin):
             with self.atomic():
                 self.db["pages"].upsert_all([_to_row(b) for b in bases], pk="page_id")
 
+    def has_file_hash(self, digest: str) -> bool:
+        """Whether the tool wrote (or last saw) exactly these bytes for some page."""
+        row = self.db.execute("select 1 from pages where file_hash = ? limit 1", [digest])
+        return row.fetchone() is not None
+
+    def confirm_fingerprints(self, seen: list[tuple[str, str, int, int]]) -> None:
+        """Record the stat of files found, by hashing, to hold their fingerprinted bytes.
+
+        ``seen`` holds (path, sha256, size, mtime_ns) of files whose mtime tick is
+        past: from now on the scan may trust their stat again. A row whose stored
+        hash differs (the file holds an edit) is left as it is.
+        """
+        if seen:
+            with self.atomic():
+                self.db.conn.executemany(
+                    "update pages set file_size = ?, file_mtime_ns = ? "
+                    "where path = ? and state = 'live' and file_hash = ?",
+                    [(size, mtime, path, digest) for path, digest, size, mtime in seen],
+                )
+
     def unfetched_page_at(self, path: str) -> str | None:
         """The id of the live page at ``path`` whose body was not fetched yet, if any."""
         row = self.db.execute(
@@ -304,7 +352,7 @@ class StateStore(OutboxMixin):
                         "kind": e.kind,
                         "sha256": e.sha256,
                         "size": e.size,
-                        "mtime_ns": e.mtime_ns,
+                        "mtime_ns": trusted_mtime(e.mtime_ns),
                         "at": e.at,
                     }
                     for e in entries

@@ -11,14 +11,22 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from notion_mirror.store import JournalEntry, StateStore
-from notion_mirror.sync.materialize import MTIME_TRUST_NS, hash_bytes
+from notion_mirror.store.state import MTIME_TRUST_NS
+from notion_mirror.sync.materialize import hash_bytes
 
-__all__ = ["CaptureResult", "capture_path", "capture_paths", "is_page_file", "scan"]
+__all__ = [
+    "CaptureResult",
+    "capture_path",
+    "capture_paths",
+    "is_page_file",
+    "scan",
+    "shown_name",
+]
 
 
 @dataclass(frozen=True)
@@ -26,6 +34,24 @@ class CaptureResult:
     scanned: int
     hashed: int
     journaled: list[JournalEntry]
+    # Page files whose names are not valid UTF-8: never journaled (the state,
+    # Notion titles and YAML are all UTF-8), reported until the user renames them.
+    bad_names: list[str] = field(default_factory=list)
+
+
+def shown_name(name: str) -> str:
+    """A file name as text, with bytes that are not UTF-8 shown as ``\\xNN`` escapes."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _utf8(name: str) -> bool:
+    if name.isascii():
+        return True
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -36,7 +62,7 @@ class _Known:
 
 
 def is_page_file(name: str) -> bool:
-    return name.endswith(".md") and not name.startswith(".") and "/" not in name
+    return name.endswith(".md") and not name.startswith(".") and "/" not in name and _utf8(name)
 
 
 def _now_iso() -> str:
@@ -87,6 +113,8 @@ def scan(
     seen: list[str] = []
     entries: list[JournalEntry] = []
     hashed = 0
+    confirmed: list[tuple[str, str, int, int]] = []
+    bad_names: list[str] = []
     at = _now_iso()
     # Stat only: one ``stat`` per file and tuple compares; the per-file work stays
     # within a few times a bare ``os.scandir`` + ``stat`` loop (docs/benchmarks.md).
@@ -99,6 +127,9 @@ def scan(
                 or name[0] == "."
                 or not entry.is_file(follow_symlinks=False)
             ):
+                continue
+            if not _utf8(name):
+                bad_names.append(name)
                 continue
             seen.append(name)
             st = entry.stat(follow_symlinks=False)
@@ -118,6 +149,12 @@ def scan(
                 continue  # vanished between listing and reading; the next scan sees it
             hashed += 1
             if ref is not None and digest == ref[0]:
+                if st.st_mtime_ns < trusted_before and (ref[1], ref[2]) != (
+                    st.st_size,
+                    st.st_mtime_ns,
+                ):
+                    # Same bytes, tick past: let the next scans trust the stat.
+                    confirmed.append((name, digest, st.st_size, st.st_mtime_ns))
                 continue
             entries.append(JournalEntry(name, "changed", digest, st.st_size, st.st_mtime_ns, at))
     for path in sorted(known.keys() - set(seen)):
@@ -125,7 +162,10 @@ def scan(
             entries.append(JournalEntry(path, "deleted", None, None, None, at))
     if record:
         store.append_journal(entries)
-    return CaptureResult(scanned=len(seen), hashed=hashed, journaled=entries)
+        store.confirm_fingerprints(confirmed)
+    return CaptureResult(
+        scanned=len(seen), hashed=hashed, journaled=entries, bad_names=sorted(bad_names)
+    )
 
 
 def capture_paths(root: Path, store: StateStore, names: set[str]) -> list[JournalEntry]:

@@ -23,8 +23,16 @@ from notion_mirror.errors import MirrorError, NotFoundError
 from notion_mirror.mirror import Mirror
 from notion_mirror.schema.drift import drift_of
 from notion_mirror.store import PageBase, StateStore
-from notion_mirror.sync import capture
-from notion_mirror.sync.execute import Executor, Outcome, Work, new_client_key, preflight
+from notion_mirror.sync import capture, materialize
+from notion_mirror.sync.crash import crash_point
+from notion_mirror.sync.execute import (
+    DELETED_BOTH_SIDES,
+    Executor,
+    Outcome,
+    Work,
+    new_client_key,
+    preflight,
+)
 from notion_mirror.sync.local import LocalFile, read_local
 from notion_mirror.sync.observe import iso, server_now
 from notion_mirror.sync.plan import (
@@ -189,6 +197,7 @@ class Inspection:
     conflicts: list[Any]  # store.ConflictRecord
     open_commands: list[Any]  # store.OutboxCommand
     last_sync: str | None
+    bad_names: list[str] = field(default_factory=list)  # shown with \xNN escapes
 
 
 def inspect(mirror: Mirror) -> Inspection:
@@ -210,6 +219,7 @@ def inspect(mirror: Mirror) -> Inspection:
             conflicts=store.conflicts(),
             open_commands=store.open_commands(),
             last_sync=store.get_meta(LAST_SYNC),
+            bad_names=[capture.shown_name(n) for n in cycle.bad_names],
         )
 
 
@@ -255,6 +265,7 @@ class _Cycle:
         self.client = client
         self.store = store
         self.options = options
+        self.bad_names: list[str] = []
         cfg = mirror.config
         self.policy = Policy(mode=cfg.mode)
         allow = options.allow_new_options
@@ -265,6 +276,7 @@ class _Cycle:
     def run(self) -> SyncReport:
         root = self.mirror.root
         dry = self.options.dry_run
+        restored = [] if dry else self._recover_interrupted()
         journal = self.capture(record=not dry)
         max_seq = max((e.seq or 0 for e in self.store.journal()), default=0)
         self._guard_mass_deletion(journal)
@@ -283,6 +295,11 @@ class _Cycle:
         pull_report.local_edits.clear()
         pull_report.deleted_locally.clear()
         report = SyncReport(pull=pull_report, dry_run=dry)
+        for path in restored:
+            report.pages.append(PageReport(path, None, notes=[RESTORED_AFTER_CRASH]))
+        for name in self.bad_names:
+            blocked = [("file name", BAD_NAME)]
+            report.pages.append(PageReport(capture.shown_name(name), None, blocked=blocked))
         for path, page_id in adopted:
             report.pages.append(PageReport(path, page_id, created=True, notes=[ADOPTED]))
         schema = self.store.get_schema()
@@ -315,6 +332,7 @@ class _Cycle:
         )
         with tracing.span("sync.record_intent"):
             self._record_intent(works)
+        crash_point("after_plan")
         waiting: set[str] = set()
         with tracing.span("sync.execute", **{"sync.planned": len(works)}):
             for done, w in enumerate(works, 1):
@@ -333,8 +351,22 @@ class _Cycle:
         self.store.clear_journal(set(journal) - waiting, up_to_seq=max_seq)
         self.store.prune_outbox()
         self.store.set_meta(LAST_SYNC, iso(server_now(self.client)))
+        self._drop_moot_conflicts(report)
         report.open_conflicts = self.store.conflicts()
         return report
+
+    def _drop_moot_conflicts(self, report: SyncReport) -> None:
+        """A conflicted page trashed in Notion whose file the user deleted: both sides
+        agree it is gone (the file's note offered exactly this), so nothing is left."""
+        for page_id in sorted({c.page_id for c in self.store.conflicts()}):
+            base = self.store.get_page(page_id)
+            if base is None or base.state == "live":
+                continue
+            if base.path and (self.mirror.root / base.path).exists():
+                continue
+            path = next((c.path for c in self.store.conflicts(page_id)), None) or page_id
+            self.store.drop_conflicts(page_id)
+            report.pages.append(PageReport(path, page_id, notes=[DELETED_BOTH_SIDES]))
 
     def _pull(self, dry: bool) -> PullReport:
         with tracing.span("sync.observe", **{"sync.full": self.options.full}):
@@ -351,14 +383,24 @@ class _Cycle:
                 workers=self.options.workers,
                 progress=self.options.progress,
                 fetch_bodies=self.options.fetch_bodies,
+                force=self.options.force,
             ),
         ).run()
+
+    def _recover_interrupted(self) -> list[str]:
+        """Put back files a killed run set aside, and drop its temp files."""
+        return materialize.recover_interrupted(
+            self.mirror.root, self.mirror.tmp_dir, self.store.has_file_hash
+        )
 
     def capture(self, *, record: bool) -> dict[str, Any]:
         """Scan the folder; the newest journal entry per path (with this scan's)."""
         with tracing.span("sync.capture") as span:
             result = capture.scan(self.mirror.root, self.store, record=record)
             span.set_attribute("sync.journaled", len(result.journaled))
+        self.bad_names = result.bad_names
+        if record:
+            crash_point("after_capture")
         journal = dict(self.store.latest_journal())
         for entry in result.journaled:
             journal[entry.path] = entry
@@ -805,7 +847,14 @@ class _Cycle:
         return out
 
 
+BAD_NAME = (
+    "the file name is not valid UTF-8, so it cannot be a page's name; rename it "
+    "(e.g. `mv` it to a UTF-8 name) and it syncs like any new file; it is left as it is"
+)
+RESTORED_AFTER_CRASH = "put back in place: an interrupted earlier run had set it aside"
 ADOPTED = "created in Notion by an interrupted earlier sync: found and adopted, not created again"
+
+
 def _checkable(base: PageBase | None) -> PageBase | None:
     """The base a file's ``_notion`` values are checked against; a re-adopted page has none."""
     return None if base is None or base.no_base else base

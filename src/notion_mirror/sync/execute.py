@@ -14,10 +14,7 @@ and prove every edit lands exactly once.
 
 from __future__ import annotations
 
-import os
-import signal
 import uuid
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -35,6 +32,7 @@ from notion_mirror.errors import (
 from notion_mirror.store import ConflictRecord, PageBase, StateStore
 from notion_mirror.sync import materialize
 from notion_mirror.sync._plan_surfaces import MISSING, same
+from notion_mirror.sync.crash import CRASH_ENV, CRASH_POINTS, EXECUTE_POINTS, crash_point
 from notion_mirror.sync.local import LocalFile
 from notion_mirror.sync.observe import (
     ObservedBody,
@@ -63,6 +61,7 @@ from notion_mirror.sync.snapshots import by_id, top_level_values
 __all__ = [
     "CRASH_ENV",
     "CRASH_POINTS",
+    "EXECUTE_POINTS",
     "Executor",
     "Outcome",
     "Remote",
@@ -73,27 +72,11 @@ __all__ = [
     "shown_value",
 ]
 
-CRASH_ENV = "NOTION_MIRROR_CRASH_AT"
-CRASH_POINTS = ("before_send", "after_send", "after_response", "after_settle")
-_hits: Counter[str] = Counter()
-
 BODY_CONFLICT_NOTE = (
     "conflict markers in the body: keep what you want, then `notion-mirror resolve`"
 )
+DELETED_BOTH_SIDES = "deleted here and trashed in Notion: nothing left to settle"
 LIFECYCLE_NOTE = "trashed in Notion while edited here: `notion-mirror restore` or delete the file"
-
-
-def crash_point(name: str) -> None:
-    """Kill this process at ``name`` when the crash-test variable asks for it."""
-    spec = os.environ.get(CRASH_ENV)
-    if not spec:
-        return
-    point, _, nth = spec.partition(":")
-    if point != name:
-        return
-    _hits[name] += 1
-    if _hits[name] >= int(nth or 1):
-        os.kill(os.getpid(), signal.SIGKILL)
 
 
 @dataclass
@@ -165,7 +148,11 @@ def preflight(
         and page.last_edited_time == parse_time(base.last_edited_time)
         and page.last_edited_time < parse_time(base.observed_minute)
     )
-    if not need_body and (unchanged or not read_changed_body):
+    # Edited in a later minute than the base: the body may be what changed, and
+    # the file should show it once this sync ends. A same-minute edit cannot be
+    # told from our own last write; such a body is re-read by the next sync.
+    newer = base is None or page.last_edited_time > parse_time(base.last_edited_time)
+    if not need_body and (unchanged or not (read_changed_body or newer)):
         return Remote("live", page, props, read_minute=minute, body_stale=not unchanged)
     md = client.retrieve_markdown(page_id)
     return Remote("live", page, props, observed_body(md), md.markdown, minute)
@@ -293,7 +280,13 @@ class Executor:
         self._report(plan, out)
         if remote.state != "live":
             self._finish_command(work, "superseded")
-            if plan.remove_file and work.path and work.read is not None:
+            if work.local is None and work.read is None and work.base is not None:
+                # Deleted here, trashed (or gone) in Notion: both sides agree, which
+                # settles any conflict the page had (the file's note said as much).
+                self.store.put_page(work.base.with_changes(state=remote.state, path=None))
+                self.store.drop_conflicts(work.base.page_id)
+                out.notes.append(DELETED_BOTH_SIDES)
+            elif plan.remove_file and work.path and work.read is not None:
                 self._remove_trashed(work, out)
             elif remote.state == "trashed" and work.base is not None:
                 self._record_conflicts(work, plan, remote.props)

@@ -8,7 +8,11 @@ from a complete query is read directly before anything is removed.
 
 Absence is not deletion: a page missing from an incremental query is left
 alone; a page is removed locally only when a direct read says it is in the
-trash, and only if its file holds what the tool last wrote.
+trash, and only if its file holds what the tool last wrote. A listing Notion
+reports incomplete proves no absence, and a complete one lacking more than half
+the mirror's pages stops the run (:class:`MassVanishingError`) before any page
+is read, unless forced. An incremental query that lists nothing leaves the
+watermark where it was.
 
 Lazy mirrors (``track --lazy``) read no bodies of pages never read before:
 such a page's base records ``body_fetched = False`` with an empty body, its
@@ -29,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from notion_mirror.codec import paths as paths_codec
-from notion_mirror.errors import NotFoundError
+from notion_mirror.errors import MirrorError, NotFoundError
 from notion_mirror.mirror import Mirror
 from notion_mirror.store import PageBase, StateStore
 from notion_mirror.sync import materialize
@@ -51,6 +55,7 @@ from notion_mirror.sync.render import render_page
 from notion_mirror.tracing import in_this_span
 
 __all__ = [
+    "MassVanishingError",
     "Observation",
     "PullOptions",
     "PullReport",
@@ -87,6 +92,16 @@ class PullOptions:
     progress: Callable[[str, int, int | None], None] | None = None
     # Read every body not fetched yet, even in a lazy mirror (``sync --fetch-bodies``).
     fetch_bodies: bool = False
+    # Check pages missing from a complete query one by one even when more than half
+    # of them are missing (``sync --force``); otherwise such a run stops.
+    force: bool = False
+
+
+class MassVanishingError(MirrorError):
+    """A complete query lacks more than half the mirror's pages: refuse until forced.
+
+    Raised before any page is read, any file touched or any state recorded.
+    """
 
 
 @dataclass
@@ -220,9 +235,36 @@ def _needs_read(base: PageBase | None, last_edited: datetime) -> bool:
 
 
 def _query_pages(
-    client: Any, data_source_id: str, flt: dict[str, Any] | None, sorts: list[dict[str, Any]]
+    client: Any,
+    data_source_id: str,
+    flt: dict[str, Any] | None,
+    sorts: list[dict[str, Any]],
+    cut_short: list[bool],
 ) -> Iterator[Any]:
-    yield from client.iter_query(data_source_id, filter=flt, sorts=sorts)
+    """Every row of the query, all result pages followed; appends to ``cut_short``
+    when Notion says the result set is incomplete (its 10,000-row cap)."""
+    cursor: str | None = None
+    while True:
+        res = client.query_data_source(data_source_id, filter=flt, sorts=sorts, start_cursor=cursor)
+        if not res.complete:
+            cut_short.append(True)
+        yield from res.results
+        if not res.has_more:
+            return
+        cursor = res.next_cursor
+
+
+def vanishing_message(missing: int, live: int, root: Path) -> str:
+    """The refusal of a complete query that lacks most of the mirror's pages."""
+    if missing == live:
+        head = f"Notion's query returned no pages while the mirror {root} has {live}"
+    else:
+        head = f"Notion's complete query lacks {missing} of the {live} pages of the mirror {root}"
+    return (
+        f"{head}; nothing was changed. Notion may be lagging, or the data source's "
+        "sharing changed: sync again later. If the pages really were trashed, run "
+        "`notion-mirror sync --full --force` to check each one and remove the trashed ones' files"
+    )
 
 
 def pull(mirror: Mirror, client: Any, options: PullOptions | None = None) -> PullReport:
@@ -285,6 +327,7 @@ class _Pull:
             return True
 
         seen: set[str] = set()
+        cut_short: list[bool] = []
         observed: set[str] = set()
         max_edit: datetime | None = parse_time(watermark_text) if watermark_text else None
         fetched: list[Future[Observation]] = []
@@ -292,7 +335,7 @@ class _Pull:
         # Bodies are read on a small pool while the query keeps paging, so the
         # rate limiter, not round trips, bounds a first track.
         with ThreadPoolExecutor(max_workers=self.options.workers) as pool:
-            for page in _query_pages(self.client, ds_id, flt, sorts):
+            for page in _query_pages(self.client, ds_id, flt, sorts, cut_short):
                 if page.id in seen:
                     continue
                 seen.add(page.id)
@@ -314,6 +357,20 @@ class _Pull:
                     else:
                         preview.append((page.id, title_of(properties_by_id(page.properties))))
                 self._progress("query", len(seen))
+            # Only a complete listing says anything about absence, and a mass
+            # vanishing says more about Notion (lag, sharing, a bug) than about the
+            # pages: stop before any of them is read or any file touched.
+            missing_ids: list[str] = []
+            if full and not cut_short:
+                live = [b.page_id for b in bases.values() if b.state == "live"]
+                missing_ids = [pid for pid in live if pid not in seen]
+                vanished = len(missing_ids) >= 2 and len(missing_ids) * 2 > len(live)
+                if vanished and not self.options.force:
+                    for fut in fetched:
+                        fut.cancel()
+                    raise MassVanishingError(
+                        vanishing_message(len(missing_ids), len(live), self.mirror.root)
+                    )
             # Pages whose remote change waits behind a local edit are re-read by
             # id: they may not match the incremental filter any more.
             for base in bases.values():
@@ -330,10 +387,10 @@ class _Pull:
                 for base in bases.values():
                     unread = base.state == "live" and not base.body_fetched
                     if unread and base.page_id not in observed and want_body(base):
-                        full = self.store.get_page(base.page_id)  # a summary lacks values
-                        if full is not None:
+                        stored = self.store.get_page(base.page_id)  # a summary lacks values
+                        if stored is not None:
                             fetched.append(
-                                pool.submit(in_this_span(_observe_body_only), self.client, full)
+                                pool.submit(in_this_span(_observe_body_only), self.client, stored)
                             )
             results = []
             for i, fut in enumerate(fetched, 1):
@@ -351,17 +408,14 @@ class _Pull:
             self.report.updated = sorted(wanted[pid] for pid, _ in preview if pid in bases)
             return self.report
 
-        missing: list[PageBase] = []
-        if full:
-            missing = [b for b in bases.values() if b.state == "live" and b.page_id not in seen]
         if self.report.schema_changed:
             bases = {b.page_id: b for b in self.store.pages()}
         else:
-            for pid in {r.page_id for r in results} | {b.page_id for b in missing}:
-                full = self.store.get_page(pid) if pid in bases else None
-                if full is not None:
-                    bases[pid] = full
-            missing = [bases[b.page_id] for b in missing]
+            for pid in {r.page_id for r in results} | set(missing_ids):
+                stored = self.store.get_page(pid) if pid in bases else None
+                if stored is not None:
+                    bases[pid] = stored
+        missing = [bases[pid] for pid in missing_ids]
         self._apply(schema, bases, results, missing, observed_minute)
         # The schema and watermark advance only after every observation above
         # was applied, so a crash before this point re-reads the same window.
@@ -375,7 +429,11 @@ class _Pull:
             mark = parse_time(observed_minute)
             if max_edit is not None:
                 mark = max(mark, floor_minute(max_edit))
-            self.store.set_meta(WATERMARK, iso(mark))
+            # An incremental query that listed nothing proves nothing (a quiet data
+            # source, or a query answering empty by mistake): the window stays where
+            # it is, so edits made meanwhile are still listed once queries answer.
+            if full or seen or watermark_text is None:
+                self.store.set_meta(WATERMARK, iso(mark))
             self.store.set_meta(LAST_SYNC, iso(server_now(self.client)))
         self.report.bodies_not_fetched = self.store.count_unfetched()
         return self.report

@@ -121,7 +121,11 @@ def plan_resolution(
             body_record = rec
             if isinstance(rec.remote, str):
                 new_body = rec.remote
-    new_base = base.with_changes(properties=props, title=title_of(props) or base.title)
+    # Notion's values are those of the conflict's time: the next sync re-reads the
+    # page, so a later Notion edit reaches the file (or conflicts again) too.
+    new_base = base.with_changes(
+        properties=props, title=title_of(props) or base.title, remote_dirty=True
+    )
     if new_body != base.body:
         new_base = new_base.with_changes(body=new_body, body_hash=body_hash(new_body))
     if lifecycle:

@@ -21,7 +21,7 @@ from notion_mirror.mirror import Mirror
 from notion_mirror.store import ConflictRecord
 from notion_mirror.sync._plan_model import SURFACE_BODY, SURFACE_LIFECYCLE
 from notion_mirror.sync._plan_surfaces import UNRESOLVED
-from notion_mirror.sync.engine import inspect, surface_name
+from notion_mirror.sync.engine import BAD_NAME, inspect, surface_name
 from notion_mirror.sync.execute import Work, shown_value
 from notion_mirror.sync.render import empty_value
 from notion_mirror.sync.snapshots import by_id
@@ -131,6 +131,10 @@ def status(mirror: Mirror) -> Status:
                         "reason": c.reason,
                     }
                 )
+    for name in found.bad_names:
+        out.blocked.append(
+            {"path": name, "page_id": None, "surface": "file name", "reason": BAD_NAME}
+        )
     for group in (out.modified, out.new, out.deleted, out.blocked, out.conflicts, out.notes):
         group.sort(key=lambda e: str(e.get("path") or ""))
     paths = {b.page_id: b.path for b in _bases(mirror)}

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from notion_mirror.errors import MirrorError, NotionError
-from notion_mirror.lock import writer_lock
+from notion_mirror.lock import HeldLock, writer_lock
 from notion_mirror.mirror import Mirror
 from notion_mirror.sync.capture import capture_paths, is_page_file
 
@@ -207,6 +207,7 @@ class Daemon:
         self.command = command
         self.after_cycle = after_cycle
         self.state: dict[str, Any] = {}
+        self.lock: HeldLock | None = None
 
     # -------------------------------------------------------------- lifecycle
 
@@ -216,7 +217,7 @@ class Daemon:
             self.intake.cond.notify_all()
 
     def run(self) -> int:
-        with writer_lock(self.mirror.state_dir, self.command):
+        with writer_lock(self.mirror.state_dir, self.command) as self.lock:
             previous = {
                 sig: signal.signal(sig, self.request_stop)
                 for sig in (signal.SIGINT, signal.SIGTERM)
@@ -319,13 +320,18 @@ class Daemon:
         names, journaled = self.intake.take_with_flag()
         if not names:
             return journaled
-        with self.mirror.open_store() as store:
-            return bool(capture_paths(self.mirror.root, store, names)) or journaled
+        try:
+            with self.mirror.open_store() as store:
+                return bool(capture_paths(self.mirror.root, store, names)) or journaled
+        except MirrorError:
+            return True  # the folder is gone or unreadable: the cycle says so, and rescans
 
     def _cycle(self, client: Any, *, full: bool, push_only: bool = False) -> None:
         from notion_mirror.sync.engine import SyncOptions, sync
 
         started = time.monotonic()
+        if self.lock is not None:
+            self.lock.ensure_current()
         try:
             report = sync(
                 self.mirror,
@@ -360,9 +366,12 @@ class Daemon:
         data = dict(self.state, running=running, updated=_now())
         path = self.mirror.state_dir / DAEMON_FILE
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
+        try:
+            tmp.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, path)
+        except OSError:
+            pass  # the folder is gone (removed, unmounted): the log says so; never re-create it
 
 
 def _describe(s: dict[str, Any]) -> str:

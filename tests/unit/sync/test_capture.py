@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -39,9 +40,13 @@ def _known(root: Path, store: StateStore, name: str, data: bytes) -> int:
 
 
 def test_unchanged_old_files_are_not_even_read(mirror, monkeypatch) -> None:
+    """Fingerprints taken within the files' mtime tick are confirmed by hashing once;
+    after that a scan trusts the stat and reads nothing."""
     root, store = mirror
     mtimes = [_known(root, store, f"{i}.md", b"x") for i in range(20)]
     later = max(mtimes) + 10 * MTIME_TRUST_NS
+    first = capture.scan(root, store, now_ns=later)
+    assert (first.scanned, first.hashed, first.journaled) == (20, 20, [])
     reads = []
     real = Path.read_bytes
     monkeypatch.setattr(Path, "read_bytes", lambda self: reads.append(self) or real(self))
@@ -60,6 +65,35 @@ def test_same_size_edit_within_the_mtime_tick_is_caught(mirror) -> None:
     result = capture.scan(root, store, now_ns=mtime + 1)
     assert [(e.path, e.kind) for e in result.journaled] == [("A.md", "changed")]
     assert store.journal()[0].sha256 == hash_bytes(b"bbbb")
+
+
+@pytest.mark.parametrize("recorded_by", ["sync", "scan"])
+def test_same_size_edit_after_a_racy_fingerprint_is_caught_later(mirror, recorded_by) -> None:
+    """Issue 8 scenario 11: the tool fingerprints a file within its mtime tick (after
+    writing it, or when a scan journals it), then the user saves other bytes of the
+    same size in that same tick. Size and mtime match the fingerprint, yet a scan long
+    after the tick still finds the edit (a racy fingerprint never vouches by stat)."""
+    root, store = mirror
+    if recorded_by == "sync":
+        mtime = _known(root, store, "A.md", b"aaaa")
+    else:
+        (root / "A.md").write_bytes(b"aaaa")
+        mtime = (root / "A.md").stat().st_mtime_ns
+        assert len(capture.scan(root, store).journaled) == 1
+    (root / "A.md").write_bytes(b"bbbb")
+    os.utime(root / "A.md", ns=(mtime, mtime))  # the same tick: size and mtime unchanged
+    result = capture.scan(root, store, now_ns=mtime + 10 * MTIME_TRUST_NS)
+    assert [(e.path, e.sha256) for e in result.journaled] == [("A.md", hash_bytes(b"bbbb"))]
+
+
+def test_a_touched_file_is_confirmed_once_not_rehashed_forever(mirror) -> None:
+    root, store = mirror
+    _known(root, store, "A.md", b"aaaa")
+    old = time.time_ns() - 60 * 10**9
+    os.utime(root / "A.md", ns=(old, old))  # `touch -d`: same bytes, another mtime
+    assert capture.scan(root, store).hashed == 1
+    assert capture.scan(root, store).hashed == 0
+    assert store.journal() == []
 
 
 def test_new_deleted_and_ignored_files(mirror) -> None:

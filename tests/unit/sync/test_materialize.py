@@ -133,3 +133,61 @@ def test_status_trusts_stat_only_for_old_files(root: Path) -> None:
     assert file_status(path, **kw, now_ns=later) == "unchanged"
     path.unlink()
     assert file_status(path, **kw) == "missing"
+
+
+# ------------------------------------------------------- recovery after a kill
+
+
+def _leave(tmp_dir: Path, kind: str, name: str, data: bytes) -> Path:
+    """What a run killed between setting ``name`` aside and finishing leaves behind."""
+    aside = tmp_dir / f"{kind}-0123" / name
+    aside.parent.mkdir(parents=True)
+    aside.write_bytes(data)
+    return aside
+
+
+def test_recovery_puts_a_set_aside_file_back_and_drops_temp_files(tmp_path: Path) -> None:
+    root, tmp_dir = tmp_path, tmp_path / ".notion-mirror" / "tmp"
+    _leave(tmp_dir, "a", "Page.md", b"old bytes")
+    (tmp_dir / "w-4567").write_bytes(b"half a new fi")
+    restored = materialize.recover_interrupted(root, tmp_dir, known=lambda _: True)
+    assert restored == ["Page.md"]
+    assert (root / "Page.md").read_bytes() == b"old bytes"
+    assert list(tmp_dir.iterdir()) == []
+
+
+def test_recovery_keeps_a_copy_it_cannot_vouch_for(tmp_path: Path) -> None:
+    """The new file is in place and the set-aside bytes are not the tool's own: they
+    may be the only copy of an edit, so they stay (doctor shows them)."""
+    root, tmp_dir = tmp_path, tmp_path / ".notion-mirror" / "tmp"
+    (root / "Page.md").write_bytes(b"new bytes")
+    aside = _leave(tmp_dir, "a", "Page.md", b"someone's edit")
+    assert materialize.recover_interrupted(root, tmp_dir, known=lambda _: False) == []
+    assert aside.read_bytes() == b"someone's edit"
+    assert (root / "Page.md").read_bytes() == b"new bytes"
+    # Known bytes (the tool's previous version) are dropped.
+    assert materialize.recover_interrupted(root, tmp_dir, known=lambda _: True) == []
+    assert list(tmp_dir.iterdir()) == []
+
+
+@pytest.mark.parametrize(("known", "back"), [(True, False), (False, True)])
+def test_recovery_of_an_interrupted_removal(tmp_path: Path, known: bool, back: bool) -> None:
+    """The tool's own bytes were being removed on purpose: the removal stands. Other
+    bytes go back to their place."""
+    root, tmp_dir = tmp_path, tmp_path / ".notion-mirror" / "tmp"
+    _leave(tmp_dir, "r", "Old name.md", b"bytes")
+    restored = materialize.recover_interrupted(root, tmp_dir, known=lambda _: known)
+    assert restored == (["Old name.md"] if back else [])
+    assert (root / "Old name.md").exists() is back
+    assert list(tmp_dir.iterdir()) == []
+
+
+def test_a_completed_write_leaves_nothing_in_tmp(tmp_path: Path) -> None:
+    tmp_dir = tmp_path / ".notion-mirror" / "tmp"
+    fp = materialize.write_file(tmp_path, "A.md", b"one", tmp_dir=tmp_dir, expected_hash=None)
+    materialize.write_file(tmp_path, "A.md", b"two", tmp_dir=tmp_dir, expected_hash=fp.sha256)
+    materialize.remove_file(
+        tmp_path, "A.md", tmp_dir=tmp_dir, expected_hash=materialize.hash_bytes(b"two")
+    )
+    assert not (tmp_path / "A.md").exists()
+    assert list(tmp_dir.iterdir()) == []
