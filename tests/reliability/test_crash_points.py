@@ -246,6 +246,46 @@ def test_pull_survives_a_crash_while_writing_files(
     assert_settled(m, tmp_path)
 
 
+@pytest.mark.parametrize("crash_at", ["materialize_temp", "after_materialize"])
+@pytest.mark.parametrize("then_edit", [False, True], ids=["untouched", "edited"])
+def test_new_page_pulled_during_a_crash_is_known_after_it(
+    mirror: Mirror, tmp_path: Path, crash_at: str, then_edit: bool
+) -> None:
+    """Killed while writing the file of a page new to the mirror (before, or right
+    after, the file is in place): the restart knows the page. Its file is that page's
+    one file, and an edit the user makes to it before the restart is sent, once."""
+    m = mirror
+    m.api.add_page(
+        m.ds_id,
+        {**title("Fresh"), "Priority": {"select": {"name": "Low"}}, "Estimate": {"number": 5}},
+        "Body of the fresh page.",
+    )
+    m.api.advance_clock(120)
+    m.api.reset_stats()
+    res = m.sync(f"{crash_at}:1")
+    assert res.returncode == SIGKILLED, res.stderr
+    path = m.root / "Fresh.md"
+    assert path.exists() is (crash_at == "after_materialize")
+    if then_edit:
+        if crash_at == "materialize_temp":
+            assert m.sync().returncode == 0  # the restart writes the file; edited then
+        sed(path, r"^Estimate: 5$", "Estimate: 55")
+    for _ in range(3):
+        m.api.advance_clock(120)
+        res = m.sync()
+        if res.returncode == 0:
+            break
+    assert res.returncode == 0, res.stderr
+    want = {"PATCH /v1/pages/{page_id}": 1} if then_edit else {}
+    assert writes(m.api.stats()) == want
+    pages = {plain_title(p): p for p in query_all(m.api, m.ds_id)}
+    assert pages["Fresh"]["properties"]["Estimate"]["number"] == (55 if then_edit else 5)
+    assert frontmatter(path)["_notion"]["id"] == pages["Fresh"]["id"]
+    ids = [frontmatter(m.root / rel)["_notion"]["id"] for rel in mirror_files(m.root)]
+    assert sorted(ids) == sorted(p["id"] for p in pages.values())
+    assert_settled(m, tmp_path)
+
+
 def test_crash_points_are_the_documented_ones() -> None:
     """The parametrisations above cover every crash point that exists."""
 

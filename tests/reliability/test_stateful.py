@@ -14,8 +14,7 @@ steps, so every run replays minute for minute):
   trashes, before the next sync (conflicts);
 * in-process syncs (incremental or ``--full``) under the writer lock, and, at
   most once an example, the real CLI SIGKILLed at the nth hit of a crash point
-  (``NOTION_MIRROR_CRASH_AT``, every point of ``CRASH_POINTS`` but those in
-  ``OPEN_BUGS_ON``'s list below);
+  (``NOTION_MIRROR_CRASH_AT``, every point of ``CRASH_POINTS``);
 * time passing (Notion's ``last_edited_time`` is floored to the minute).
 
 A model records, per page and field (each property, and each body line), the
@@ -102,12 +101,10 @@ SHRINK = os.environ.get("NOTION_MIRROR_STATEFUL_SHRINK") == "1"
 # Operations that still find open product bugs (issue 8 closing note), left out of
 # the default run so it guards everything else; list them here to hunt the bugs:
 # - "rename": a renamed file keeps its new name until the page changes in Notion,
-#   and a renamed file whose page is trashed in Notion is never settled;
-# - "after_materialize": killed after writing a page new to the mirror but before
-#   recording it, a later edit of that file leaves it "unknown id" for good.
+#   and a renamed file whose page is trashed in Notion is never settled.
 OPEN_BUGS_ON = set(filter(None, os.environ.get("NOTION_MIRROR_STATEFUL_OPEN_BUGS", "").split(",")))
 MAX_CRASHES = 1  # per example: a CLI start costs about a second
-CRASHES = [p for p in CRASH_POINTS if p != "after_materialize" or p in OPEN_BUGS_ON]
+CRASHES = list(CRASH_POINTS)
 CLI = [sys.executable, "-m", "notion_mirror"]
 SIGKILLED = -9
 

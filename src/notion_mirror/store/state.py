@@ -297,6 +297,10 @@ class StateStore(OutboxMixin):
             with self.atomic():
                 self.db["pages"].upsert_all([_to_row(b) for b in bases], pk="page_id")
 
+    def forget_page(self, page_id: str) -> None:
+        """Drop a page's row (one recorded ahead of a write that did not happen)."""
+        self.db.execute("delete from pages where page_id = ?", [page_id])
+
     def has_file_hash(self, digest: str) -> bool:
         """Whether the tool wrote (or last saw) exactly these bytes for some page."""
         row = self.db.execute("select 1 from pages where file_hash = ? limit 1", [digest])

@@ -540,7 +540,9 @@ class _Pull:
                 expected_size=old.file_size,
                 expected_mtime_ns=old.file_mtime_ns,
             )
-            if status != "unchanged":
+            if status == "missing" and old.file_hash is None:
+                current = None  # recorded ahead of a write that never happened
+            elif status != "unchanged":
                 # A local edit (or deletion) waits; the remote change is re-read later.
                 if status == "missing":
                     self.report.deleted_locally.append(current)
@@ -548,9 +550,19 @@ class _Pull:
                     self.report.local_edits.append(current)
                 self.store.put_page(old.with_changes(remote_dirty=True))
                 return
-            if old.file_hash == materialize.hash_bytes(data) and current == path:
+            elif old.file_hash == materialize.hash_bytes(data) and current == path:
                 self.store.put_page(new.with_changes(path=current))
                 return
+        if old is None:
+            # Known before its file exists: a run killed once the file is written
+            # finds a known page whose file is unconfirmed (read as an edit, equal
+            # to Notion unless the user changed it), never a file naming a page it
+            # does not know.
+            self.store.put_page(
+                new.with_changes(
+                    path=path, file_hash=None, file_size=None, file_mtime_ns=None, remote_dirty=True
+                )
+            )
         try:
             if current is None or current == path:
                 fp = materialize.write_file(
@@ -563,11 +575,15 @@ class _Pull:
             self.report.occupied.append(path)
             if old is not None:
                 self.store.put_page(old.with_changes(remote_dirty=True))
+            else:
+                self.store.forget_page(new.page_id)
             return
         except materialize.LocalEditError as exc:
             self.report.local_edits.append(exc.path)
             if old is not None:
                 self.store.put_page(old.with_changes(remote_dirty=True))
+            else:
+                self.store.forget_page(new.page_id)
             return
         if current is None:
             self.report.created.append(path)
