@@ -362,9 +362,11 @@ class _Cycle:
             base = self.store.get_page(page_id)
             if base is None or base.state == "live":
                 continue
-            if base.path and (self.mirror.root / base.path).exists():
-                continue
-            path = next((c.path for c in self.store.conflicts(page_id)), None) or page_id
+            records = self.store.conflicts(page_id)
+            paths = {base.path, *(c.path for c in records)} - {None, ""}
+            if any((self.mirror.root / p).exists() for p in paths):
+                continue  # the file (or the one the conflict lives in) is still there
+            path = next((c.path for c in records if c.path), None) or page_id
             self.store.drop_conflicts(page_id)
             report.pages.append(PageReport(path, page_id, notes=[DELETED_BOTH_SIDES]))
 
