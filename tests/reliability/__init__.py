@@ -136,11 +136,15 @@ class Mirror:
     api: NotionAPI
     emulator: EmulatorHandle
 
-    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        """``notion-mirror ARGS`` run inside the mirror folder."""
+    def run(self, *args: str, crash_at: str | None = None) -> subprocess.CompletedProcess[str]:
+        """``notion-mirror ARGS`` run inside the mirror folder; ``crash_at`` makes it
+        SIGKILL itself at that crash point (``<point>[:<nth>]``)."""
+        env = dict(self.env)
+        if crash_at is not None:
+            env[CRASH_ENV] = crash_at
         return subprocess.run(
             [*CLI, *args],
-            env=self.env,
+            env=env,
             cwd=self.root if self.root.is_dir() else self.root.parent,
             capture_output=True,
             text=True,
@@ -148,18 +152,24 @@ class Mirror:
             stdin=subprocess.DEVNULL,
         )
 
-    def sync(self, crash_at: str | None = None) -> subprocess.CompletedProcess[str]:
-        env = dict(self.env)
-        if crash_at is not None:
-            env[CRASH_ENV] = crash_at
-        return subprocess.run(
-            [*CLI, "sync", str(self.root)],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            stdin=subprocess.DEVNULL,
-        )
+    def sync(self, *args: str, crash_at: str | None = None) -> subprocess.CompletedProcess[str]:
+        return self.run("sync", str(self.root), *args, crash_at=crash_at)
+
+
+def assert_converged(m: Mirror, tmp_path: Path, *sync_args: str) -> None:
+    """A further sync (with ``sync_args``) is a no-op (exit 0, no write, no byte
+    changed), the folder is byte-identical to a fresh track of the data source, and
+    the state is clean (:func:`assert_state_clean`)."""
+    before = tree(m.root)
+    m.api.advance_clock(120)
+    m.api.reset_stats()
+    res = m.sync(*sync_args)
+    assert res.returncode == 0, res.stderr
+    assert writes(m.api.stats()) == {}, f"a settled mirror still writes:\n{res.stderr}"
+    assert tree(m.root) == before, "a settled sync rewrote files"
+    fresh = fresh_track(m.emulator, m.db_id, tmp_path / "fresh")
+    assert tree(m.root) == fresh, "the folder does not match Notion"
+    assert_state_clean(m.root)
 
 
 def sed(path: Path, pattern: str, repl: str) -> None:
@@ -186,11 +196,7 @@ def make_mirror(tmp_path: Path, emulator: EmulatorHandle) -> Mirror:
             f"Body of task {i}.",
         )
     root = tmp_path / "tasks"
-    client = NotionClient(token=emulator.token, base_url=emulator.base_url, rate_limit=None)
-    try:
-        track(client, db_id, root)
-    finally:
-        client.close()
+    fresh_track(emulator, db_id, root)
     api.advance_clock(120)  # the user edits later than the tracking minute
     env = {k: v for k, v in os.environ.items() if not k.startswith("NOTION")}
     env.update(NOTION_API_BASE_URL=emulator.base_url, NOTION_API_TOKEN=emulator.token, NO_COLOR="1")

@@ -10,14 +10,11 @@ import pytest
 
 from tests.reliability import (
     Mirror,
-    assert_state_clean,
-    fresh_track,
+    assert_converged,
     frontmatter,
     plain_title,
     query_all,
     sed,
-    tree,
-    writes,
 )
 
 pytestmark = pytest.mark.slow
@@ -25,16 +22,6 @@ pytestmark = pytest.mark.slow
 
 def page_id(m: Mirror, name: str) -> str:
     return next(p["id"] for p in query_all(m.api, m.ds_id) if plain_title(p) == name)
-
-
-def converged(m: Mirror, tmp_path: Path) -> None:
-    m.api.advance_clock(120)
-    m.api.reset_stats()
-    res = m.run("sync", "--full")
-    assert res.returncode == 0, res.stderr
-    assert writes(m.api.stats()) == {}
-    assert tree(m.root) == fresh_track(m.emulator, m.db_id, tmp_path / "fresh")
-    assert_state_clean(m.root)
 
 
 @pytest.mark.parametrize("conflict", ["lifecycle", "property"])
@@ -64,7 +51,7 @@ def test_deleting_the_file_of_a_conflicted_page_trashed_in_notion_settles_it(
     assert m.run("conflicts").returncode == 0
     assert not (m.root / "Task 1.md").exists()
     assert "Task 1" not in {plain_title(p) for p in query_all(m.api, m.ds_id)}
-    converged(m, tmp_path)
+    assert_converged(m, tmp_path, "--full")
 
 
 def test_keep_remote_brings_notions_latest_value_not_the_conflicts(
@@ -86,4 +73,4 @@ def test_keep_remote_brings_notions_latest_value_not_the_conflicts(
     m.api.advance_clock(120)
     assert m.sync().returncode == 0
     assert frontmatter(m.root / "Task 2.md")["Estimate"] == 40
-    converged(m, tmp_path)
+    assert_converged(m, tmp_path, "--full")

@@ -148,6 +148,19 @@ class Setup:
         assert tree(self.root) == fresh_track(self.emulator, self.db_id, tmp_path / "fresh")
 
 
+def fast_retrying_client(emu: EmulatorHandle, *, read_timeout: float) -> NotionClient:
+    """A client with no rate limit and short retry delays, so faulted runs stay quick."""
+    return NotionClient(
+        token=emu.token,
+        base_url=emu.base_url,
+        rate_limit=None,
+        timeout=httpx.Timeout(read_timeout, connect=2.0),
+        base_delay=0.02,
+        max_delay=0.2,
+        max_attempts=6,
+    )
+
+
 @pytest.fixture
 def setup(tmp_path: Path) -> Iterator[Setup]:
     """A tracked mirror of ``PAGES`` rows on an emulator without a rate limit."""
@@ -163,15 +176,7 @@ def setup(tmp_path: Path) -> Iterator[Setup]:
                     "Estimate": {"number": i},
                 },
             )
-        client = NotionClient(
-            token=emu.token,
-            base_url=emu.base_url,
-            rate_limit=None,
-            timeout=httpx.Timeout(1.0, connect=2.0),
-            base_delay=0.02,
-            max_delay=0.2,
-            max_attempts=6,
-        )
+        client = fast_retrying_client(emu, read_timeout=1.0)
         root = tmp_path / "rows"
         try:
             track(client, db_id, root)
@@ -353,15 +358,7 @@ def mixed(tmp_path: Path) -> Iterator[Setup]:
                 },
                 markdown=f"Body of Row {i:02d}.",
             )
-        client = NotionClient(
-            token=emu.token,
-            base_url=emu.base_url,
-            rate_limit=None,
-            timeout=httpx.Timeout(0.5, connect=2.0),
-            base_delay=0.02,
-            max_delay=0.2,
-            max_attempts=6,
-        )
+        client = fast_retrying_client(emu, read_timeout=0.5)
         root = tmp_path / "rows"
         try:
             api.advance_clock(120)

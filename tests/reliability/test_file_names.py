@@ -11,13 +11,11 @@ import pytest
 
 from tests.reliability import (
     Mirror,
-    assert_state_clean,
-    fresh_track,
+    assert_converged,
     frontmatter,
     plain_title,
     query_all,
     sed,
-    tree,
     writes,
 )
 
@@ -62,8 +60,4 @@ def test_non_utf8_file_name_is_named_and_left_alone(mirror: Mirror, tmp_path: Pa
     res = m.sync()
     assert res.returncode == 0, res.stderr
     assert "Cafe notes" in {plain_title(p) for p in query_all(m.api, m.ds_id)}
-    m.api.reset_stats()
-    assert m.sync().returncode == 0
-    assert writes(m.api.stats()) == {}
-    assert tree(m.root) == fresh_track(m.emulator, m.db_id, tmp_path / "fresh")
-    assert_state_clean(m.root)
+    assert_converged(m, tmp_path)

@@ -16,14 +16,12 @@ import pytest
 
 from tests.reliability import (
     Mirror,
-    assert_state_clean,
-    fresh_track,
+    assert_converged,
     frontmatter,
     markdown_of,
     plain_title,
     query_all,
     sed,
-    tree,
     writes,
 )
 
@@ -32,15 +30,6 @@ pytestmark = pytest.mark.slow
 
 def page_ids(m: Mirror) -> dict[str, str]:
     return {plain_title(p): p["id"] for p in query_all(m.api, m.ds_id)}
-
-
-def assert_converged(m: Mirror, tmp_path: Path) -> None:
-    m.api.reset_stats()
-    res = m.sync()
-    assert res.returncode == 0, res.stderr
-    assert writes(m.api.stats()) == {}
-    assert tree(m.root) == fresh_track(m.emulator, m.db_id, tmp_path / "fresh")
-    assert_state_clean(m.root)
 
 
 def test_two_remote_edits_within_one_minute_are_both_seen(mirror: Mirror, tmp_path: Path) -> None:

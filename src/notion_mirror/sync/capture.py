@@ -54,32 +54,12 @@ def _utf8(name: str) -> bool:
     return True
 
 
-@dataclass(frozen=True)
-class _Known:
-    sha256: str | None
-    size: int | None
-    mtime_ns: int | None
-
-
 def is_page_file(name: str) -> bool:
     return name.endswith(".md") and not name.startswith(".") and "/" not in name and _utf8(name)
 
 
 def _now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
-
-
-def _fingerprints(store: StateStore) -> dict[str, _Known]:
-    known: dict[str, _Known] = {}
-    for row in store.db.query(
-        "select path, file_hash, file_size, file_mtime_ns from pages "
-        "where path is not null and state = 'live'"
-    ):
-        known[row["path"]] = _Known(row["file_hash"], row["file_size"], row["file_mtime_ns"])
-    for path, entry in store.latest_journal().items():
-        # A journaled change is the newest thing we know about a path.
-        known[path] = _Known(entry.sha256, entry.size, entry.mtime_ns)
-    return known
 
 
 # (sha256, size, mtime_ns) per path, as plain tuples: the scan compares 10,000s of them.
@@ -176,7 +156,7 @@ def capture_paths(root: Path, store: StateStore, names: set[str]) -> list[Journa
     fingerprint and is not journaled (own writes are not user edits); the
     several events of an editor's save collapse into the file's final state.
     """
-    known = _fingerprints(store)
+    known = _prints(store)
     at = _now_iso()
     entries: list[JournalEntry] = []
     for name in sorted(names):
@@ -188,10 +168,10 @@ def capture_paths(root: Path, store: StateStore, names: set[str]) -> list[Journa
             st = path.stat()
             digest = hash_bytes(path.read_bytes()) if path.is_file() else None
         except FileNotFoundError:
-            if ref is not None and ref.sha256 is not None:
+            if ref is not None and ref[0] is not None:
                 entries.append(JournalEntry(name, "deleted", None, None, None, at))
             continue
-        if digest is None or (ref is not None and digest == ref.sha256):
+        if digest is None or (ref is not None and digest == ref[0]):
             continue
         entries.append(JournalEntry(name, "changed", digest, st.st_size, st.st_mtime_ns, at))
     store.append_journal(entries)

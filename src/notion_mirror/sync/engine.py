@@ -25,14 +25,7 @@ from notion_mirror.schema.drift import drift_of
 from notion_mirror.store import PageBase, StateStore
 from notion_mirror.sync import capture, materialize
 from notion_mirror.sync.crash import crash_point
-from notion_mirror.sync.execute import (
-    DELETED_BOTH_SIDES,
-    Executor,
-    Outcome,
-    Work,
-    new_client_key,
-    preflight,
-)
+from notion_mirror.sync.execute import Executor, Outcome, Work, new_client_key, preflight
 from notion_mirror.sync.local import LocalFile, read_local
 from notion_mirror.sync.observe import iso, server_now
 from notion_mirror.sync.plan import (
@@ -358,11 +351,13 @@ class _Cycle:
     def _drop_moot_conflicts(self, report: SyncReport) -> None:
         """A conflicted page trashed in Notion whose file the user deleted: both sides
         agree it is gone (the file's note offered exactly this), so nothing is left."""
-        for page_id in sorted({c.page_id for c in self.store.conflicts()}):
+        by_page: dict[str, list[Any]] = {}
+        for rec in self.store.conflicts():
+            by_page.setdefault(rec.page_id, []).append(rec)
+        for page_id, records in sorted(by_page.items()):
             base = self.store.get_page(page_id)
             if base is None or base.state == "live":
                 continue
-            records = self.store.conflicts(page_id)
             paths = {base.path, *(c.path for c in records)} - {None, ""}
             if any((self.mirror.root / p).exists() for p in paths):
                 continue  # the file (or the one the conflict lives in) is still there
@@ -853,6 +848,7 @@ BAD_NAME = (
     "the file name is not valid UTF-8, so it cannot be a page's name; rename it "
     "(e.g. `mv` it to a UTF-8 name) and it syncs like any new file; it is left as it is"
 )
+DELETED_BOTH_SIDES = "deleted here and trashed in Notion: nothing left to settle"
 RESTORED_AFTER_CRASH = "put back in place: an interrupted earlier run had set it aside"
 ADOPTED = "created in Notion by an interrupted earlier sync: found and adopted, not created again"
 

@@ -75,7 +75,6 @@ __all__ = [
 BODY_CONFLICT_NOTE = (
     "conflict markers in the body: keep what you want, then `notion-mirror resolve`"
 )
-DELETED_BOTH_SIDES = "deleted here and trashed in Notion: nothing left to settle"
 LIFECYCLE_NOTE = "trashed in Notion while edited here: `notion-mirror restore` or delete the file"
 
 
@@ -280,13 +279,7 @@ class Executor:
         self._report(plan, out)
         if remote.state != "live":
             self._finish_command(work, "superseded")
-            if work.local is None and work.read is None and work.base is not None:
-                # Deleted here, trashed (or gone) in Notion: both sides agree, which
-                # settles any conflict the page had (the file's note said as much).
-                self.store.put_page(work.base.with_changes(state=remote.state, path=None))
-                self.store.drop_conflicts(work.base.page_id)
-                out.notes.append(DELETED_BOTH_SIDES)
-            elif plan.remove_file and work.path and work.read is not None:
+            if plan.remove_file and work.path and work.read is not None:
                 self._remove_trashed(work, out)
             elif remote.state == "trashed" and work.base is not None:
                 self._record_conflicts(work, plan, remote.props)
