@@ -306,6 +306,8 @@ def test_namespace_operations_pass_through_and_rm_is_not_a_trash(mounted: Mount)
         assert page["in_trash"] is False, name
     res = api.call("POST", f"/v1/data_sources/{open_mirror(root).config.data_source_id}/query")
     assert len(res["results"]) == len(PAGES)
+    # The moved page file took its title's name back; the mount shows it at once.
+    assert (mp / "Beta.md").exists() and not (mp / "Beta moved.md").exists()
     assert tree(root) == tree(mp)
 
 

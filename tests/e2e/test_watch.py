@@ -373,6 +373,33 @@ def test_each_editor_save_pattern_is_one_modification_of_the_same_page(
     assert w.alive()
 
 
+def test_a_file_renamed_by_hand_returns_to_its_titles_name(
+    setup: Setup, api: NotionAPI, watch: WatchFactory
+) -> None:
+    """``mv`` under a running watch: the file is still its page (nothing created or
+    trashed in Notion) and is moved back to its title's name by the next cycle."""
+    w = watch(setup.root, setup.env, *fast()).wait_ready()
+    page_id = setup.ids["Gamma"]
+    before = (setup.root / "Gamma.md").read_bytes()
+    api.reset_stats()
+
+    os.rename(setup.root / "Gamma.md", setup.root / "my gamma.md")
+
+    wait_until(
+        lambda: page_files(setup.root) == [f"{n}.md" for n in PAGES],
+        15,
+        "Gamma.md back under its title's name",
+        detail=w.log,
+    )
+    assert (setup.root / "Gamma.md").read_bytes() == before
+    wait_cycles(api, 2)
+    requests = api.stats()["requests"]
+    assert not requests.get(CREATE) and not requests.get(PATCH_PAGE), requests
+    assert remote_page(api, page_id)["in_trash"] is False
+    assert page_files(setup.root) == [f"{n}.md" for n in PAGES]
+    assert w.alive()
+
+
 # ------------------------------------------------------------------- remote edits
 
 

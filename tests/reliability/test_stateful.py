@@ -98,11 +98,6 @@ STEPS = int(os.environ.get("NOTION_MIRROR_STATEFUL_STEPS", "30"))
 SEED = os.environ.get("NOTION_MIRROR_STATEFUL_SEED")
 # Shrinking a failure replays it hundreds of times (minutes): opt in to get a minimal one.
 SHRINK = os.environ.get("NOTION_MIRROR_STATEFUL_SHRINK") == "1"
-# Operations that still find open product bugs (issue 8 closing note), left out of
-# the default run so it guards everything else; list them here to hunt the bugs:
-# - "rename": a renamed file keeps its new name until the page changes in Notion,
-#   and a renamed file whose page is trashed in Notion is never settled.
-OPEN_BUGS_ON = set(filter(None, os.environ.get("NOTION_MIRROR_STATEFUL_OPEN_BUGS", "").split(",")))
 MAX_CRASHES = 1  # per example: a CLI start costs about a second
 CRASHES = list(CRASH_POINTS)
 CLI = [sys.executable, "-m", "notion_mirror"]
@@ -469,11 +464,11 @@ class SyncMachine(RuleBasedStateMachine):
         page.edited_after_trash = False
         self.log(page, f"deleted {f.rel}")
 
-    @precondition(lambda self: "rename" in OPEN_BUGS_ON)
     @rule(index=st.integers(0, 63))
     @guarded
     def rename_local(self, index: int) -> None:
-        """``mv`` a file to an unrelated name: still the same page (``_notion.id``)."""
+        """``mv`` a file to an unrelated name: still the same page (``_notion.id``),
+        moved back to its title's name by the next sync."""
         target = pick(self.local_targets(), index)
         if target is None:
             return

@@ -95,6 +95,7 @@ def test_one_sync_has_a_span_tree_without_content(
         "sync.plan",
         "sync.record_intent",
         "sync.execute",
+        "sync.names",
     ]
     by_name = {s.name: s for s in _children(spans, cycle)}
 

@@ -69,7 +69,6 @@ def _print_status(st: status_lib.Status) -> None:
             _say(f"  last error: {w['last_error']}")
     if st.clean:
         _say("nothing to sync, no conflicts")
-        return
     if st.modified:
         _say("\nmodified locally (sync sends):")
         for m in st.modified:

@@ -154,6 +154,8 @@ def _print_sync(report: SyncReport, root: Path) -> None:
     if extra:
         line += ", " + ", ".join(extra)
     err_console.print(line, markup=False)
+    for old, new in report.pull.renamed:
+        err_console.print(f"  renamed: {old} -> {new}", markup=False)
     for page in report.pages:
         for surface in page.pushed:
             label = "would push" if report.dry_run else "pushed"

@@ -164,7 +164,10 @@ def _candidates(stem: str, page_id: str) -> list[str]:
 
 
 def assign_paths(
-    rows: Iterable[tuple[str, str]], *, taken: dict[str, str] | None = None
+    rows: Iterable[tuple[str, str]],
+    *,
+    taken: dict[str, str] | None = None,
+    reserved: Iterable[str] = (),
 ) -> dict[str, str]:
     """A unique ``<stem>.md`` for every ``(page_id, title)``, independent of row order.
 
@@ -172,7 +175,8 @@ def assign_paths(
     names (its plain stem or an id-suffixed one) and no other kept path clashes
     with it. Otherwise the smallest page id of a clashing group gets the plain
     name and the others ``"<stem> (<first 6 hex of the id>).md"``, with longer
-    id prefixes only if those clash too.
+    id prefixes only if those clash too. ``reserved`` names (``<stem>.md``) are
+    held by pages left out of ``rows`` and are given to none of them.
     """
     stems: dict[str, str] = {}
     for page_id, title in rows:
@@ -180,7 +184,7 @@ def assign_paths(
             raise ValueError(f"page {page_id} is listed twice")
         stems[page_id] = safe_filename(title)
     order = sorted(stems, key=lambda p: (_id_token(p), p))
-    claims: dict[str, str] = {}
+    claims: dict[str, str] = {_fold(name[:-3]): "" for name in reserved if name.endswith(".md")}
     result: dict[str, str] = {}
 
     def claim(page_id: str, stem: str) -> bool:
@@ -204,7 +208,7 @@ def assign_paths(
         if page_id in result:
             continue
         names = _candidates(stems[page_id], page_id)[1:]
-        names += [f"{names[-1]}-{n}" for n in range(2, len(stems) + 3)]
+        names += [f"{names[-1]}-{n}" for n in range(2, len(stems) + len(claims) + 3)]
         if not any(claim(page_id, name) for name in names):  # pragma: no cover
             raise AssertionError("unreachable: more candidate names than pages")
     return result

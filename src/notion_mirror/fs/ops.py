@@ -51,6 +51,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from notion_mirror.mirror import STATE_DIR
+from notion_mirror.renames import RENAME_EXCHANGE, renameat2
 from notion_mirror.sync.capture import is_page_file
 
 __all__ = ["HIDDEN", "MirrorOps", "page_name"]
@@ -341,11 +342,11 @@ class MirrorOps:
     def rename(self, old: str, new: str, flags: int = 0) -> int:
         src, dst = self._real(old), self._real_new(new)
         if flags:
-            _renameat2(src, dst, flags)
+            renameat2(src, dst, flags)
         else:
             os.rename(src, dst)
         moved = {n for n in (page_name(new),) if n}
-        if flags & _RENAME_EXCHANGE:
+        if flags & RENAME_EXCHANGE:
             moved |= {n for n in (page_name(old),) if n}
         # The destination is an atomic save landing (or a page moved into place):
         # journal it now. The source's disappearance is a hint, as for unlink.
@@ -515,25 +516,3 @@ class MirrorOps:
                 path=name,
             )
             raise OSError(errno.EIO, os.strerror(errno.EIO))
-
-
-# ---------------------------------------------------------------- renameat2
-
-_RENAME_NOREPLACE = 1
-_RENAME_EXCHANGE = 2
-_AT_FDCWD = -100
-
-
-def _renameat2(src: str, dst: str, flags: int) -> None:
-    """``rename`` with flags (``mv -n``'s RENAME_NOREPLACE, RENAME_EXCHANGE): the
-    standard library has no renameat2, and dropping the flag would silently overwrite."""
-    import ctypes
-    import ctypes.util
-
-    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-    fn = libc.renameat2
-    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    fn.restype = ctypes.c_int
-    if fn(_AT_FDCWD, os.fsencode(src), _AT_FDCWD, os.fsencode(dst), flags) != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, os.strerror(err))

@@ -2,7 +2,7 @@
 
 ``NOTION_MIRROR_CRASH_AT=<point>[:<nth>]`` makes the process SIGKILL itself at
 the nth hit (default the first) of a named point, so the tests can prove that
-a run killed at any step of capture, plan, execute or materialise converges
+a run killed at any step of capture, plan, execute, materialise or a rename converges
 when restarted. Unset (always, outside tests) it costs one environment lookup.
 """
 
@@ -18,6 +18,7 @@ __all__ = [
     "CRASH_POINTS",
     "EXECUTE_POINTS",
     "MATERIALIZE_POINTS",
+    "NAME_POINTS",
     "PLAN_POINTS",
     "crash_point",
 ]
@@ -31,7 +32,10 @@ EXECUTE_POINTS = ("before_send", "after_send", "after_response", "after_settle")
 # A temp file holds the new bytes; the file was set aside; the new file is in
 # place but the state does not know yet.
 MATERIALIZE_POINTS = ("materialize_temp", "materialize_aside", "after_materialize")
-CRASH_POINTS = CAPTURE_POINTS + PLAN_POINTS + EXECUTE_POINTS + MATERIALIZE_POINTS
+# A file moving to its title's name: the state names the new path, the file
+# is still at the old one; then the file has moved.
+NAME_POINTS = ("before_rename", "after_rename")
+CRASH_POINTS = CAPTURE_POINTS + PLAN_POINTS + EXECUTE_POINTS + MATERIALIZE_POINTS + NAME_POINTS
 _hits: Counter[str] = Counter()
 
 

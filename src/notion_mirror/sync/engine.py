@@ -23,7 +23,7 @@ from notion_mirror.errors import MirrorError, NotFoundError
 from notion_mirror.mirror import Mirror
 from notion_mirror.schema.drift import drift_of
 from notion_mirror.store import PageBase, StateStore
-from notion_mirror.sync import capture, materialize
+from notion_mirror.sync import capture, materialize, names
 from notion_mirror.sync.crash import crash_point
 from notion_mirror.sync.execute import Executor, Outcome, Work, new_client_key, preflight
 from notion_mirror.sync.local import LocalFile, read_local
@@ -204,6 +204,7 @@ def inspect(mirror: Mirror) -> Inspection:
         for w in works:
             page = PageReport(w.path or w.key, w.page_id)
             _fill_from_plan(page, w.plan, schema)
+            page.notes += _hand_renamed_notes(w)
             pages.append(page)
         return Inspection(
             works=works,
@@ -276,6 +277,7 @@ class _Cycle:
 
         if not dry:
             self._readopt_after_lost_state(journal)
+            names.record_moves(root, self.store, journal)
         with tracing.span("sync.reconcile"):
             adopted = [] if dry else reconcile_open_commands(self.mirror, self.client, self.store)
         if not self.options.pull and self.store.get_schema() is not None:
@@ -308,6 +310,7 @@ class _Cycle:
                 _fill_from_plan(page, w.plan, schema)
                 if w.local is not None:
                     page.notes += _renamed_notes(w.local)
+                page.notes += _hand_renamed_notes(w)
                 report.pages.append(page)
                 report.plans.append((w.path or w.key, w.plan))
             return report
@@ -345,8 +348,24 @@ class _Cycle:
         self.store.prune_outbox()
         self.store.set_meta(LAST_SYNC, iso(server_now(self.client)))
         self._drop_moot_conflicts(report)
+        # Files this cycle read or wrote; a full sync looks at every page.
+        touched = None if self.options.full else set(journal) | {w.path for w in works if w.path}
+        self._follow_titles(report, touched)
         report.open_conflicts = self.store.conflicts()
         return report
+
+    def _follow_titles(self, report: SyncReport, touched: set[str] | None) -> None:
+        """Files renamed by hand, or whose page was retitled, take their title's name."""
+        with tracing.span("sync.names"):
+            moves = names.follow_titles(
+                self.mirror.root, self.mirror.tmp_dir, self.store, touched=touched
+            )
+        for move in moves:
+            if move.kept is None:
+                report.pull.renamed.append((move.old, move.new))
+            else:
+                note = f"keeps this name for now: {move.kept} ({names.NAME_NOTE})"
+                report.pages.append(PageReport(move.old, move.page_id, notes=[note]))
 
     def _drop_moot_conflicts(self, report: SyncReport) -> None:
         """A conflicted page trashed in Notion whose file the user deleted: both sides
@@ -495,8 +514,9 @@ class _Cycle:
         reads: dict[str, tuple[FileRead, LocalFile]] = {}
         deleted: list[str] = []
         for path in sorted(journal):
-            entry = journal[path]
-            fr = read_file(self.mirror.root / path) if entry.kind == "changed" else None
+            # Read even a path journaled as deleted: the pull may have written
+            # it since (a file renamed by hand, moved back to its title's name).
+            fr = read_file(self.mirror.root / path)
             if fr is None:
                 deleted.append(path)
                 continue
@@ -875,6 +895,11 @@ def _trace_page(span: Any, page: PageReport) -> None:
         tracing.event("sync.blocked", surface=surface)
     if page.pending is not None:
         tracing.event("sync.pending")
+
+
+def _hand_renamed_notes(w: Work) -> list[str]:
+    renamed = w.base is not None and w.local is not None and w.path != w.base.path
+    return [names.RENAMED_BY_HAND] if renamed else []
 
 
 def _renamed_notes(local: LocalFile) -> list[str]:

@@ -165,6 +165,19 @@ def test_two_taken_paths_that_fold_together_are_split_by_id() -> None:
     assert names[pid(2)] == f"Foo ({pid(2)[:6]}).md"
 
 
+def test_reserved_names_go_to_nobody_in_rows() -> None:
+    """Names held by pages left out of ``rows`` (folded like the file system does)."""
+    names = assign_paths(
+        [(pid(1), "Plan"), (pid(2), "Notes")], taken={pid(2): "mine.md"}, reserved=["plan.md"]
+    )
+    assert names == {pid(1): f"Plan ({pid(1)[:6]}).md", pid(2): "Notes.md"}
+    # Equal to a full assignment whenever the reserved pages keep their names.
+    rows = [(pid(3), "Plan"), (pid(1), "Plan"), (pid(2), "Notes")]
+    full = assign_paths(rows, taken={pid(3): "Plan.md"})
+    part = assign_paths(rows[1:], reserved=[full[pid(3)]])
+    assert part == {k: v for k, v in full.items() if k != pid(3)}
+
+
 def test_duplicate_page_ids_are_a_caller_bug() -> None:
     with pytest.raises(ValueError, match="listed twice"):
         assign_paths([(pid(1), "a"), (pid(1), "b")])
