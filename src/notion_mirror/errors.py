@@ -41,6 +41,7 @@ __all__ = [
     "NotionValidationError",
     "PermanentError",
     "RateLimitedError",
+    "RequestTooLargeError",
     "RestrictedError",
     "TransientError",
     "UnauthorizedError",
@@ -166,6 +167,10 @@ class NotFoundError(PermanentError):
 
 class NotionValidationError(NotionError):
     """400 ``validation_error`` (or another 400): the request itself was wrong."""
+
+
+class RequestTooLargeError(NotionValidationError):
+    """A request over Notion's payload limit: refused here, before anything is sent."""
 
 
 class AmbiguousOutcomeError(NotionError):

@@ -280,6 +280,45 @@ def test_hostile_files_are_blocked_one_by_one_and_the_rest_syncs(harness: Harnes
         assert (m.root / f"{name}.md").read_bytes() == written[name], name
 
 
+def test_bodies_over_notions_request_limit_are_refused_before_sending(harness: Harness) -> None:
+    """A body edit, and a new file, whose write would exceed Notion's 500 KB request
+    limit: named with the file and the surface, nothing of them sent (not even a
+    doomed request), the files untouched, and the page's property edit and every
+    other file still sync. Shortened, the same body goes through."""
+    m = harness
+    track(m, SCHEMA, [_task("Long"), _task("Other")])
+    ids = {name.removesuffix(".md"): pid for name, pid in ids_by_file(m.root).items()}
+    paragraph = ("A sentence that a pasted log or an export repeats. " * 20 + "\n\n").encode()
+    long = m.root / "Long.md"
+    long.write_bytes(_sub(long.read_bytes(), b"Estimate: 1\n", b"Estimate: 7\n") + paragraph * 600)
+    huge_new = b"---\nName: Pasted export\n---\n" + paragraph * 600
+    (m.root / "Pasted export.md").write_bytes(huge_new)
+    other = m.root / "Other.md"
+    other.write_bytes(_sub(other.read_bytes(), b"Estimate: 1\n", b"Estimate: 3\n"))
+    written = long.read_bytes()
+    m.api.reset_stats()
+
+    res = m.sync()
+
+    assert res.returncode == 1, res.stderr
+    assert re.search(r"blocked body: Long\.md:\n +too large for Notion: .*500 KB", res.stderr)
+    assert re.search(r"blocked page: Pasted export\.md:\n +too large for Notion", res.stderr)
+    assert writes(m.api.stats()) == {PATCH_PAGE: 2}, res.stderr
+    assert m.api.call("GET", f"/v1/pages/{ids['Long']}")["properties"]["Estimate"]["number"] == 7
+    assert "A sentence" not in markdown_of(m.api, ids["Long"])
+    assert m.api.call("GET", f"/v1/pages/{ids['Other']}")["properties"]["Estimate"]["number"] == 3
+    assert long.read_bytes() == written
+    assert (m.root / "Pasted export.md").read_bytes() == huge_new
+    assert len(query_all(m.api, m.ds_id)) == 2, "no page was created"
+
+    long.write_bytes(written.replace(paragraph * 600, paragraph * 10))
+    (m.root / "Pasted export.md").unlink()
+    m.api.advance_clock(120)
+    res = m.sync()
+    assert res.returncode == 0, res.stderr
+    assert markdown_of(m.api, ids["Long"]).count("A sentence that a pasted log") == 200
+
+
 def _crlf(data: bytes) -> bytes:
     return data.replace(b"\n", b"\r\n")
 

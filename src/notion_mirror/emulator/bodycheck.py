@@ -82,7 +82,15 @@ def page_size(value: Any, path: str) -> int:
     return value
 
 
+# Notion's request limit: "Whole payload: 500 KB" (request-limits).
+MAX_PAYLOAD_BYTES = 500_000
+
+
 def parse_json(raw: bytes) -> Any:
+    if len(raw) > MAX_PAYLOAD_BYTES:
+        raise validation(
+            f"Request body is {len(raw)} bytes, over the {MAX_PAYLOAD_BYTES // 1000} KB limit."
+        )
     if not raw.strip():
         return None
     try:

@@ -22,7 +22,12 @@ from urllib.parse import quote
 import httpx
 
 from notion_mirror import tracing
-from notion_mirror.errors import AmbiguousOutcomeError, NotionError, TransientError
+from notion_mirror.errors import (
+    AmbiguousOutcomeError,
+    NotionError,
+    RequestTooLargeError,
+    TransientError,
+)
 from notion_mirror.notion._errors import (
     BLOCKED_REASON,
     ErrorInfo,
@@ -174,6 +179,7 @@ class Requester:
         trace: _Trace,
     ) -> Any:
         path = render_path(route, path_params or {})
+        _check_size(method, route, body)
         safe = is_safe(method, route)
         key = f"{method} {route}"
         start: float | None = None
@@ -312,6 +318,26 @@ class Requester:
             message + "; the write may have been applied",
             status=status,
             request_id=request_id,
+            method=method,
+            route=route,
+        )
+
+
+# Notion's request limit ("Whole payload: 500 KB"); over it the answer is a 400.
+MAX_PAYLOAD_BYTES = 500_000
+
+
+def _check_size(method: str, route: str, body: Any) -> None:
+    """Refuse, before sending, a request Notion would refuse for its size."""
+    if body is None:
+        return
+    # Measured the way httpx encodes ``json=`` (compact, UTF-8, not ASCII-escaped).
+    size = len(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+    if size > MAX_PAYLOAD_BYTES:
+        raise RequestTooLargeError(
+            f"the request is {size // 1000} KB and Notion accepts at most "
+            f"{MAX_PAYLOAD_BYTES // 1000} KB in one request; nothing was sent",
+            code="request_too_large",
             method=method,
             route=route,
         )

@@ -28,6 +28,7 @@ from notion_mirror.errors import (
     NotFoundError,
     NotionValidationError,
     PermanentError,
+    RequestTooLargeError,
 )
 from notion_mirror.store import ConflictRecord, PageBase, StateStore
 from notion_mirror.sync import materialize
@@ -221,6 +222,19 @@ class Executor:
             if work.command_id is not None:
                 self.store.set_command(work.command_id, "ambiguous", error=str(exc))
             out.pending = f"Notion's answer was lost ({exc}); the next sync checks what landed"
+        except RequestTooLargeError as exc:
+            if work.command_id is not None:
+                self.store.set_command(work.command_id, "failed", error=str(exc))
+            # The body travels alone (markdown route) or inside a create.
+            body = bool(exc.route and exc.route.endswith("/markdown"))
+            what = "the body" if body else "the page's content"
+            out.blocked.append(
+                (
+                    "body" if body else "page",
+                    f"too large for Notion: {exc.message}. Shorten {what}, or split it "
+                    "into several pages",
+                )
+            )
         except (PermanentError, NotionValidationError) as exc:
             # Notion refused (no access, invalid for Notion): this page waits,
             # the rest of the cycle goes on. What already landed settles next run.

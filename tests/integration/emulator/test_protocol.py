@@ -57,6 +57,15 @@ def test_invalid_json_and_unknown_keys(api: httpx.Client, emulator: EmulatorHand
     assert "body.page_size should be a number" in error_of(resp)[2]
 
 
+def test_payloads_over_500_kb_are_refused(api: httpx.Client) -> None:
+    """Notion's request limit ("whole payload: 500 KB") answers 400 before any change."""
+    big = {"query": "x" * 500_000}
+    status, code, message = error_of(api.post("/v1/search", json=big))
+    assert (status, code) == (400, "validation_error")
+    assert "500 KB" in message
+    assert api.post("/v1/search", json={"query": "x" * 400_000}).status_code == 200
+
+
 def test_missing_objects_are_notion_shaped_404s(api: httpx.Client) -> None:
     missing = "00000000-0000-0000-0000-000000000000"
     resp = api.get(f"/v1/pages/{missing}")

@@ -10,6 +10,7 @@ import pytest
 from notion_mirror.errors import (
     AmbiguousOutcomeError,
     NotFoundError,
+    RequestTooLargeError,
     RestrictedError,
     TransientError,
     UnauthorizedError,
@@ -86,6 +87,20 @@ def test_non_json_5xx_on_write_is_ambiguous(make_client) -> None:
         client.update_page(PAGE_ID, properties={})
     assert rec.count == 1
     assert info.value.status == 502
+
+
+def test_a_request_over_notions_payload_limit_is_never_sent(make_client) -> None:
+    """Notion refuses a payload over 500 KB; measured as httpx encodes it (UTF-8, so
+    200,000 two-byte characters are 400 KB, not 1.2 MB of ASCII escapes)."""
+    reply = {"object": "page_markdown", "id": PAGE_ID, "markdown": "", "truncated": False}
+    client, rec = make_client([(200, reply)])
+    client.replace_markdown(PAGE_ID, "é" * 200_000)
+    assert rec.count == 1
+    with pytest.raises(RequestTooLargeError) as info:
+        client.replace_markdown(PAGE_ID, "x" * 500_001)
+    assert rec.count == 1, "the oversized request reached the transport"
+    assert "nothing was sent" in str(info.value) and "500 KB" in str(info.value)
+    assert info.value.route == "/v1/pages/{page_id}/markdown"
 
 
 def test_missing_token_is_a_usage_error(monkeypatch) -> None:
