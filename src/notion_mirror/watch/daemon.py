@@ -40,6 +40,9 @@ __all__ = ["DAEMON_FILE", "Daemon", "WatchLog", "WatchOptions", "read_daemon_sta
 
 DAEMON_FILE = "daemon.json"
 MAX_BACKOFF = 300.0
+# A failure that repeats cycle after cycle (a folder that is gone, an emptied
+# folder) is logged once, then reminded of at this interval, not every poll.
+REMIND_EVERY = 600.0
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,39 @@ class WatchLog:
         with self._lock:
             self.stream.write(line + "\n")
             self.stream.flush()
+
+
+class _Repeats:
+    """Logs a failing cycle's message once, then a reminder every ``REMIND_EVERY``
+    seconds while the same message repeats, and one line when cycles succeed again."""
+
+    def __init__(
+        self, log: Callable[..., None], clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.log = log
+        self.clock = clock
+        self.message: str | None = None
+        self.logged_at = 0.0
+        self.repeats = 0  # failed cycles with this message since it was last logged
+        self.failed = 0  # failed cycles since the last success
+
+    def failure(self, event: str, message: str, **fields: Any) -> None:
+        now = self.clock()
+        self.failed += 1
+        if message == self.message and now - self.logged_at < REMIND_EVERY:
+            self.repeats += 1
+            return
+        if message == self.message:
+            message = f"{message} (still, {self.repeats + 1} cycles since the last report)"
+        else:
+            self.message = message
+        self.log(event, message, **fields)
+        self.logged_at, self.repeats = now, 0
+
+    def success(self) -> None:
+        if self.message is not None:
+            self.log("resumed", f"syncing again after {self.failed} failed cycle(s)")
+        self.message, self.repeats, self.failed = None, 0, 0
 
 
 def read_daemon_state(mirror: Mirror) -> dict[str, Any] | None:
@@ -264,6 +300,7 @@ class Daemon:
         backoff = 0.0
         blocked_until = 0.0  # no cycle before this (backing off)
         local_pending = False
+        repeats = _Repeats(self.log)
         while not self.stop.is_set():
             now = time.monotonic()
             with self.intake.cond:
@@ -299,15 +336,16 @@ class Daemon:
             except MirrorError as exc:
                 self.state["last_error"] = str(exc)
                 self._save_state(running=True)
-                self.log("error", f"sync stopped: {exc}")
+                repeats.failure("error", f"sync stopped: {exc}")
                 blocked_until = time.monotonic() + opts.poll_interval
             except Exception as exc:  # a daemon outlives bugs; the trace goes to the log
                 self.state["last_error"] = f"{type(exc).__name__}: {exc}"
                 self._save_state(running=True)
-                self.log("crash", f"unexpected error, retrying later: {exc!r}",
-                         trace=traceback.format_exc())  # fmt: skip
+                repeats.failure("crash", f"unexpected error, retrying later: {exc!r}",
+                                trace=traceback.format_exc())  # fmt: skip
                 blocked_until = time.monotonic() + max(opts.poll_interval, 5.0)
             else:
+                repeats.success()
                 backoff = 0.0
                 blocked_until = 0.0
                 if full:

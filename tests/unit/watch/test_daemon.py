@@ -29,6 +29,7 @@ from notion_mirror.notion import NotionClient
 from notion_mirror.sync.track import track
 from notion_mirror.testing import EmulatorHandle
 from notion_mirror.watch import Daemon, WatchLog, WatchOptions
+from notion_mirror.watch import daemon as daemon_mod
 from tests.helpers import NotionAPI, title
 
 
@@ -203,3 +204,25 @@ def test_a_failing_start_releases_the_lock_and_restores_signal_handlers(
     assert {s: signal.getsignal(s) for s in before} == before
     assert holder(world.mirror.state_dir) is None
     assert "fallback" not in stream.getvalue()
+
+
+def test_a_repeating_failure_is_logged_once_then_reminded_then_resolved() -> None:
+    lines: list[tuple[str, str]] = []
+    now = [0.0]
+    repeats = daemon_mod._Repeats(lambda event, message, **_: lines.append((event, message)),
+                                  clock=lambda: now[0])  # fmt: skip
+    for _ in range(5):
+        repeats.failure("error", "sync stopped: the folder is gone")
+        now[0] += 1.0
+    assert lines == [("error", "sync stopped: the folder is gone")]
+    now[0] += daemon_mod.REMIND_EVERY
+    repeats.failure("error", "sync stopped: the folder is gone")
+    assert lines[-1] == (
+        "error", "sync stopped: the folder is gone (still, 5 cycles since the last report)"
+    )  # fmt: skip
+    repeats.failure("error", "sync stopped: another reason")
+    assert lines[-1] == ("error", "sync stopped: another reason")
+    repeats.success()
+    repeats.success()
+    assert lines[-1] == ("resumed", "syncing again after 7 failed cycle(s)")
+    assert len(lines) == 4
