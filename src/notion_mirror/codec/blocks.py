@@ -14,7 +14,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
-__all__ = ["CONTAINERS", "Node", "blocks_of", "render", "walk"]
+__all__ = ["CONTAINERS", "MAX_NESTING", "TOO_DEEP", "Node", "blocks_of", "render", "walk"]
+
+# Blocks nested deeper than this are kept verbatim in one opaque node (read-only)
+# instead of being scanned: the scanner, the renderer and every tree walk recurse
+# per level, and no real page nests anywhere near this deep.
+MAX_NESTING = 64
+TOO_DEEP = "too_deep"  # the marker of that opaque node
 
 Attrs = tuple[tuple[str, str], ...]
 
@@ -106,7 +112,19 @@ class _Scanner:
         return tuple(nodes)
 
     def children(self, tabs: int, depth: int) -> tuple[Node, ...]:
-        return self.seq(tabs + 1, depth + 1)
+        if depth + 1 < MAX_NESTING:
+            return self.seq(tabs + 1, depth + 1)
+        start = self.i
+        while self.i < len(self.lines) and (
+            _blank(self.lines[self.i]) or _tabs(self.lines[self.i]) > tabs
+        ):
+            self.i += 1
+        while self.i > start and _blank(self.lines[self.i - 1]):
+            self.i -= 1
+        if self.i == start:
+            return ()
+        raw = tuple(self.lines[start : self.i])
+        return (Node("opaque", depth + 1, marker=TOO_DEEP, raw=raw, unsupported=True),)
 
     def block(self, depth: int) -> Node:
         line = self.lines[self.i]

@@ -23,7 +23,15 @@ from typing import Any
 from merge3 import Merge3
 
 from notion_mirror.codec import _inline
-from notion_mirror.codec.blocks import Node, blocks_of, render, render_node, walk
+from notion_mirror.codec.blocks import (
+    MAX_NESTING,
+    TOO_DEEP,
+    Node,
+    blocks_of,
+    render,
+    render_node,
+    walk,
+)
 
 __all__ = [
     "CODE_LANGUAGE_ALIASES",
@@ -113,6 +121,8 @@ def to_canonical(file_body: str) -> str:
 def is_writable(canonical: str) -> tuple[bool, str | None]:
     """Whether the mirror may push this body; ``(False, reason)`` when it must not."""
     for node in walk(blocks_of(canonical)):
+        if node.marker == TOO_DEEP:
+            return False, f"nests blocks deeper than {MAX_NESTING} levels"
         if node.unsupported:
             first = node.raw[0] if node.raw else node.marker
             return False, f"unsupported markup the mirror cannot round-trip: {first.strip()!r}"

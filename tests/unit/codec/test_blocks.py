@@ -7,8 +7,8 @@ import dataclasses
 import pytest
 from hypothesis import given, settings
 
-from notion_mirror.codec.blocks import Node, blocks_of, render
-from notion_mirror.codec.body import canonicalize
+from notion_mirror.codec.blocks import MAX_NESTING, TOO_DEEP, Node, blocks_of, render, walk
+from notion_mirror.codec.body import canonicalize, is_writable, present, to_canonical
 from tests.unit.codec._strategies import raw_body
 
 
@@ -127,3 +127,34 @@ def test_nodes_are_immutable() -> None:
 def test_render_round_trips_canonical_bodies(body: str) -> None:
     c = canonicalize(body)
     assert render(blocks_of(c)) == c
+
+
+@pytest.mark.parametrize("kind", ["bullets", "toggles"])
+def test_nesting_past_the_limit_is_kept_verbatim_and_read_only(kind: str) -> None:
+    """5,000 levels (far past the interpreter's recursion limit) scan, render and
+    round-trip exactly; everything below level MAX_NESTING is one opaque node, and
+    the body is read-only with a reason, never a crash."""
+    if kind == "bullets":
+        lines = ["\t" * i + f"- level {i}" for i in range(5000)]
+    else:
+        lines = []
+        for i in range(2500):
+            lines.append("\t" * i + f"<details>\n{chr(9) * i}<summary>s{i}</summary>")
+        lines += ["\t" * i + "</details>" for i in reversed(range(2500))]
+    md = "\n".join(lines)
+    nodes = blocks_of(md)
+    assert render(nodes) == md
+    assert canonicalize(md) == md
+    assert to_canonical(present(md)) == md
+    deep = [n for n in walk(nodes) if n.marker == TOO_DEEP]
+    assert len(deep) == 1 and deep[0].depth == MAX_NESTING
+    assert max(n.depth for n in walk(nodes)) == MAX_NESTING
+    assert is_writable(md) == (False, f"nests blocks deeper than {MAX_NESTING} levels")
+
+
+def test_nesting_up_to_the_limit_is_scanned_as_usual() -> None:
+    md = "\n".join("\t" * i + f"- level {i}" for i in range(MAX_NESTING))
+    nodes = blocks_of(md)
+    assert all(n.kind == "bullet" for n in walk(nodes)), {n.kind for n in walk(nodes)}
+    assert render(nodes) == md
+    assert is_writable(md) == (True, None)
