@@ -118,6 +118,11 @@ class NotionAPI:
     def advance_clock(self, seconds: float) -> None:
         self.call("POST", "/__emulator/clock", {"advance_seconds": seconds})
 
+    def payload_limit(self, limit: int | None) -> None:
+        """Notion's 500 KB request limit (``None`` lifts it: seeding values only
+        Notion's UI could make)."""
+        self.call("POST", "/__emulator/payload-limit", {"bytes": limit})
+
 
 def tree(root: Path) -> dict[str, bytes]:
     """Every file under ``root`` except the private state, as bytes."""

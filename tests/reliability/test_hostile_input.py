@@ -104,8 +104,12 @@ def harness(tmp_path: Path, emulator: EmulatorHandle) -> Iterator[Harness]:
 def track(m: Harness, schema: dict[str, Any], pages: list[tuple[dict[str, Any], str]]) -> None:
     """Create the data source and its pages, then ``notion-mirror track`` it (CLI)."""
     m.db_id, m.ds_id = m.api.create_data_source(schema)
+    # A value may hold more than one write can send (made in Notion's UI): seed
+    # past the 500 KB request limit, then put it back for everything the tool sends.
+    m.api.payload_limit(None)
     for props, body in pages:
         m.api.add_page(m.ds_id, props, body)
+    m.api.payload_limit(500_000)
     res = m.cli("track", m.db_id, str(m.root))
     assert res.returncode == 0, res.stderr
     m.api.advance_clock(120)  # the user edits later than the tracking minute
@@ -189,6 +193,9 @@ HOSTILE: dict[str, Hostile] = {
     "huge frontmatter": Hostile(
         lambda d: _sub(_edited(d), b"Notes: ''", b"Notes: " + b"x" * HUGE),
         "frontmatter is larger than 8 MiB", line=2),
+    "huge file": Hostile(
+        lambda d: _edited(d) + b"A pasted disk image.\n" * (document.MAX_FILE_BYTES // 21 + 1),
+        "MiB; a mirror file holds at most 32 MiB"),
     "too many values": Hostile(
         lambda d: _sub(_edited(d), b"Notes: ''", b"Notes: [" + b"1," * 100_001 + b"1]"),
         "more than 100,000 values", b"Notes: [", prop="Notes"),
@@ -225,7 +232,7 @@ HOSTILE: dict[str, Hostile] = {
         lambda d: _sub(_edited(d), b"\n---\n", b"\n"), "has no closing '---' line", line=1),
     "double bom": Hostile(
         lambda d: BOM + BOM + _edited(d), "does not start with a '---' line", line=1),
-    "deep body": Hostile(_nested_body, "the body is nested too deeply to read"),
+    "deep body": Hostile(_nested_body, "the body is nested too deeply (more than 64"),
     "emptied": Hostile(lambda d: b"", "does not start with a '---' line", line=1),
 }  # fmt: skip
 

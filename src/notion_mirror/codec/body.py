@@ -118,6 +118,16 @@ def to_canonical(file_body: str) -> str:
 # ---------------------------------------------------------------------- writability
 
 
+_DEEP_LINE = re.compile(rf"^\t{{{MAX_NESTING},}}", re.MULTILINE)
+
+
+def too_deep(canonical: str) -> bool:
+    """Whether the body nests blocks deeper than :data:`blocks.MAX_NESTING` levels."""
+    if not _DEEP_LINE.search(canonical):
+        return False  # no line is indented that far: nothing to walk
+    return any(node.marker == TOO_DEEP for node in walk(blocks_of(canonical)))
+
+
 def is_writable(canonical: str) -> tuple[bool, str | None]:
     """Whether the mirror may push this body; ``(False, reason)`` when it must not."""
     for node in walk(blocks_of(canonical)):

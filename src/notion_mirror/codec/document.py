@@ -15,10 +15,11 @@ Warning: a UTF-8 BOM is tolerated and dropped, CRLF and lone CR line ends are
 read as LF (:func:`normalize_text`); the next render writes the file back without
 either.
 
-Size: the frontmatter is capped in bytes (:data:`MAX_FRONTMATTER_BYTES`, far above
-what any Notion page renders to) and in YAML nodes (:data:`MAX_NODES`), counted on
-the parser's event stream before any node is built, since building nodes is what
-costs time and memory (~12 µs and ~350 bytes each).
+Size: a file is capped in bytes (:data:`MAX_FILE_BYTES`), its frontmatter too
+(:data:`MAX_FRONTMATTER_BYTES`, far above what any Notion page renders to) and in
+YAML nodes (:data:`MAX_NODES`), counted on the parser's event stream before any
+node is built, since building nodes is what costs time and memory (~12 µs and
+~350 bytes each).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from notion_mirror.errors import FileInputError
 
 __all__ = [
     "MAX_DEPTH",
+    "MAX_FILE_BYTES",
     "MAX_FRONTMATTER_BYTES",
     "MAX_NODES",
     "NOTION_KEY",
@@ -52,6 +54,9 @@ NOTION_KEY = "_notion"
 # A page's properties can legitimately render to megabytes (100 runs of 2,000 emoji in
 # one text property is 800 KB), and the tool must read back every file it writes.
 MAX_FRONTMATTER_BYTES = 8 * 1024 * 1024
+# A whole file: far above any page Notion serves (its writes stop at 500 KB), low
+# enough that a pasted disk image is refused at once instead of parsed for minutes.
+MAX_FILE_BYTES = 32 * 1024 * 1024
 # Far more values than any page has (a property holds at most a few hundred); a
 # flat list of 100,000 numbers takes ~1 s to read, so the cap bounds hostile files.
 MAX_NODES = 100_000
@@ -499,6 +504,12 @@ def parse(data: bytes, *, path: str, loader: type | None = None) -> Document:
 
     ``loader`` is for tests that compare the libyaml and pure-Python paths.
     """
+    if len(data) > MAX_FILE_BYTES:
+        raise FileInputError(
+            path, f"is {len(data) // (1024 * 1024)} MiB; a mirror file holds at most "
+            f"{MAX_FILE_BYTES // (1024 * 1024)} MiB (Notion takes at most 500 KB per write)",
+            line=1,
+        )  # fmt: skip
     text = _decode(bytes(data), path)
     front, body = _split(text, path)
     try:

@@ -96,6 +96,12 @@ async def handle(emu: Emulator, request: Request) -> Response:
         bodycheck.only_keys(body, ("ms",))
         emu.latency_ms = _number(body, "ms") or 0.0
         return _ok({"ms": emu.latency_ms})
+    if (method, path) == ("POST", "/payload-limit"):
+        body = await _body(request)
+        bodycheck.only_keys(body, ("bytes",))
+        limit = _number(body, "bytes", nullable=True)
+        emu.payload_limit = None if limit is None else int(limit)
+        return _ok({"bytes": emu.payload_limit})
     if (method, path) == ("POST", "/query-lag"):
         body = await _body(request)
         bodycheck.only_keys(body, ("seconds",))

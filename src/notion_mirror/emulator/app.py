@@ -240,7 +240,7 @@ class EmulatorApp:
             emu.fault_log.fault(fault.kind, route)
             return await self._deliver_fault(fault, send, write=write, committed=None)
 
-        body = bodycheck.parse_json(await request.body())
+        body = bodycheck.parse_json(await request.body(), limit=emu.payload_limit)
         api_request = ApiRequest(
             method=method,
             template=template,

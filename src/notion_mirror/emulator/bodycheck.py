@@ -86,11 +86,9 @@ def page_size(value: Any, path: str) -> int:
 MAX_PAYLOAD_BYTES = 500_000
 
 
-def parse_json(raw: bytes) -> Any:
-    if len(raw) > MAX_PAYLOAD_BYTES:
-        raise validation(
-            f"Request body is {len(raw)} bytes, over the {MAX_PAYLOAD_BYTES // 1000} KB limit."
-        )
+def parse_json(raw: bytes, *, limit: int | None = MAX_PAYLOAD_BYTES) -> Any:
+    if limit is not None and len(raw) > limit:
+        raise validation(f"Request body is {len(raw)} bytes, over the {limit // 1000} KB limit.")
     if not raw.strip():
         return None
     try:

@@ -19,6 +19,7 @@ from typing import Any
 
 import uvicorn
 
+from notion_mirror.emulator import bodycheck
 from notion_mirror.emulator.app import EmulatorApp, install_log_filter
 from notion_mirror.emulator.clock import Clock
 from notion_mirror.emulator.options import EmulatorOptions
@@ -90,6 +91,9 @@ class Emulator:
         self.faults = FaultInjector(self.options.faults, self.options.seed)
         self.limiter = RateLimiter(self.options.rate_limit)
         self.latency_ms = float(self.options.latency_ms or 0)
+        # Notion's whole-payload limit; tests that seed what only Notion's UI can
+        # make (a value larger than one write may send) lift it for a moment.
+        self.payload_limit: int | None = bodycheck.MAX_PAYLOAD_BYTES
         self.fault_log = FaultLog()
         self.stopping = False
         self._stats: Counter[str] = Counter()
@@ -139,6 +143,9 @@ class Emulator:
 
     def set_latency(self, ms: float) -> None:
         self.latency_ms = float(ms)
+
+    def set_payload_limit(self, limit: int | None) -> None:
+        self.payload_limit = limit
 
     def set_query_lag(self, seconds: float) -> None:
         self.workspace.query_lag = float(seconds)

@@ -33,6 +33,7 @@ from yaml.nodes import MappingNode
 
 from notion_mirror.codec import body as body_codec
 from notion_mirror.codec import document, properties
+from notion_mirror.codec.blocks import MAX_NESTING
 from notion_mirror.errors import FileInputError
 from notion_mirror.notion.ids import normalize_id
 from notion_mirror.schema.drift import SchemaDrift
@@ -498,12 +499,12 @@ class _Reader:
         file_body = self.doc.body
         try:
             body = body_codec.to_canonical(file_body)
-        except RecursionError:
-            self.errors.append(str(FileInputError(
-                self.path, "the body is nested too deeply to read (hundreds of indented "
-                "levels); flatten it", line=_body_line(self.data),
-            )))  # fmt: skip
-            return file_body, body_codec.has_conflict_markers(file_body)
+            if body_codec.too_deep(body):
+                self.errors.append(str(FileInputError(
+                    self.path, f"the body is nested too deeply (more than {MAX_NESTING} "
+                    "indented levels); flatten it", line=_body_line(self.data),
+                )))  # fmt: skip
+                return file_body, body_codec.has_conflict_markers(file_body)
         except Exception as exc:  # to_canonical accepts any text; fail closed if it doesn't
             self.errors.append(str(FileInputError(
                 self.path, f"the body could not be read ({type(exc).__name__}: {exc})",

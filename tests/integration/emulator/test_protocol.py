@@ -64,6 +64,11 @@ def test_payloads_over_500_kb_are_refused(api: httpx.Client) -> None:
     assert (status, code) == (400, "validation_error")
     assert "500 KB" in message
     assert api.post("/v1/search", json={"query": "x" * 400_000}).status_code == 200
+    # Lifted (to seed what only Notion's UI makes), then put back.
+    assert api.post("/__emulator/payload-limit", json={"bytes": None}).json() == {"bytes": None}
+    assert api.post("/v1/search", json=big).status_code == 200
+    api.post("/__emulator/payload-limit", json={"bytes": 500_000})
+    assert error_of(api.post("/v1/search", json=big))[0] == 400
 
 
 def test_missing_objects_are_notion_shaped_404s(api: httpx.Client) -> None:

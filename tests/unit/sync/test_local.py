@@ -411,7 +411,7 @@ def test_a_body_nested_too_deeply_is_an_error_not_a_crash() -> None:
     deep = "\n".join("\t" * i + "- level" for i in range(1500))
     message = only_error(read(FILE + deep.encode()))
     assert message.startswith(f"{PATH}:{line_of(FILE, '^# Steps')}: ")
-    assert "nested too deeply" in message
+    assert "nested too deeply (more than 64 indented levels)" in message
 
 
 def test_edited_computed_value() -> None:
