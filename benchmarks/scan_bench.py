@@ -78,6 +78,31 @@ def cli_peak_rss(args: list[str], env: dict[str, str]) -> tuple[float, int]:
     return took, usage.ru_maxrss * 1024  # Linux reports KiB
 
 
+def merge_bench(paragraphs: int) -> tuple[float, float, int]:
+    """The product's body merge against the same merge on difflib's matcher, for a body
+    of ``paragraphs`` paragraphs where each side edited a different random quarter."""
+    import random
+
+    from merge3 import Merge3
+
+    from notion_mirror.codec.body import merge3
+
+    base: list[str] = []
+    for i in range(paragraphs):
+        base += [f"Paragraph {i} of a long page, with a few words.", ""]
+    rnd = random.Random(7)
+    local, remote = list(base), list(base)
+    for i in rnd.sample(range(0, len(base), 2), paragraphs // 4):
+        local[i] += " Edited here."
+    for i in rnd.sample(range(0, len(base), 2), paragraphs // 4):
+        remote[i] += " Edited in Notion."
+    texts = ["\n".join(x) for x in (base, local, remote)]
+    merge_t, _ = _median_time(lambda: merge3(*texts), 3)
+    lines = [[line + "\n" for line in x] for x in (base, local, remote)]
+    difflib_t, _ = _median_time(lambda: list(Merge3(*lines).merge_lines()), 1)
+    return merge_t, difflib_t, len(base)
+
+
 def mib(n: int) -> str:
     return f"{n / 2**20:.0f} MiB"
 
@@ -165,6 +190,10 @@ def run(quick: bool) -> Section:
         client.close()
         api.close()
 
+    log("scan: three-way body merge")
+    paragraphs = 2_000 if quick else 10_000
+    merge_t, difflib_t, merge_lines = merge_bench(paragraphs)
+
     ideal_track = -(-n // 100) + n
     section.table(
         ["job", "files", "files hashed", "files journaled", "wall", "vs `find -newer`"],
@@ -190,6 +219,11 @@ def run(quick: bool) -> Section:
              f"{len(ordered) / render_t:,.0f} files/s "
              f"({rendered_bytes / render_t / 1e6:.1f} MB/s)"],
         ],
+    )  # fmt: skip
+    section.table(
+        ["job", "lines", "wall", "vs difflib's matcher"],
+        [[f"`merge3` of a body both sides edited ({paragraphs // 4:,} paragraphs each)",
+          f"{merge_lines:,}", seconds(merge_t), f"{merge_t / difflib_t:.3f}x"]],
     )  # fmt: skip
     section.table(
         ["same mirror, remote", "ideal requests", "actual", "wall", "peak RSS",

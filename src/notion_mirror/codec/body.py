@@ -21,6 +21,7 @@ from dataclasses import replace
 from typing import Any
 
 from merge3 import Merge3
+from patiencediff import PatienceSequenceMatcher
 
 from notion_mirror.codec import _inline
 from notion_mirror.codec.blocks import (
@@ -366,7 +367,9 @@ def _lines(text: str) -> list[str]:
 
 def merge3(base: str, local: str, remote: str) -> tuple[str, bool]:
     """Line-based three-way merge; conflicts carry git-style markers (local vs notion)."""
-    m = Merge3(_lines(base), _lines(local), _lines(remote))
+    m = Merge3(
+        _lines(base), _lines(local), _lines(remote), sequence_matcher=PatienceSequenceMatcher
+    )
     clean = not any(region[0] == "conflict" for region in m.merge_regions())
     merged = "".join(
         m.merge_lines(
