@@ -426,8 +426,10 @@ class _LocalChecks:
                 self.add(
                     "files.moved",
                     "info",
-                    f"{path}: moved to {holders[0]}; sync records the new name",
+                    f"{path}: renamed by hand to {holders[0]}; sync keeps the page and "
+                    "moves the file back to its title's name",
                     path=path,
+                    fix="to rename the page, edit its title in the file",
                 )
             else:
                 self.add(
@@ -439,6 +441,23 @@ class _LocalChecks:
                     fix=f"`notion-mirror sync` brings it back; to trash the page, sync, then "
                     f"`notion-mirror trash {_q(path)}`",
                 )
+        self._misnamed(store)
+
+    def _misnamed(self, store: StateStore) -> None:
+        """Settled files not (yet) at their title's name: a retitle, or a name that was taken."""
+        from notion_mirror.sync import names
+
+        tmp = self.state_dir / "tmp"
+        for move in names.follow_titles(self.root, tmp, store, dry_run=True):
+            taken = (self.root / move.new).exists()
+            self.add(
+                "files.misnamed",
+                "info",
+                f"{move.old}: not at its title's name; sync moves it to {move.new}"
+                + (f" once {move.new} is free" if taken else ""),
+                path=move.old,
+                fix=f"rename or remove {_q(move.new)}" if taken else None,
+            )
 
     def _fingerprint(
         self, name: str, base: PageBase, fr: Any, hash_bytes: Any, render_page: Any, schema: Any

@@ -145,8 +145,26 @@ def test_files_against_the_state(tmp_path: Path) -> None:
     assert [f.path for f in missing] == ["Two.md"]
     assert "notion-mirror trash 'Two.md'" in (missing[0].fix or "")
     assert [f.message for f in by_check(report, "files.moved")] == [
-        "Three.md: moved to Moved.md; sync records the new name"
+        "Three.md: renamed by hand to Moved.md; sync keeps the page and moves the file back "
+        "to its title's name"
     ]
+
+
+def test_files_not_at_their_titles_name(tmp_path: Path) -> None:
+    """A page retitled in the state (as a pull or push leaves it when the move waits):
+    doctor names the file and the name sync gives it, and says when that name is taken."""
+    mirror = make_mirror(tmp_path)
+    with mirror.open_store() as store:
+        for path, title in (("One.md", "First"), ("Two.md", "Second")):
+            base = store.page_by_path(path)
+            assert base is not None
+            store.put_page(base.with_changes(title=title))
+    (tmp_path / "Second.md").write_text("---\nName: someone's file\n---\n")
+    found = {f.path: f for f in by_check(offline(tmp_path), "files.misnamed")}
+    assert found["One.md"].message == "One.md: not at its title's name; sync moves it to First.md"
+    assert found["Two.md"].message.endswith("sync moves it to Second.md once Second.md is free")
+    assert found["Two.md"].fix == "rename or remove 'Second.md'"
+    assert sorted(found) == ["One.md", "Two.md"]
 
 
 def test_pull_mode_says_new_files_are_not_created(tmp_path: Path) -> None:
