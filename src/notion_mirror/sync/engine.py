@@ -436,19 +436,15 @@ class _Cycle:
         """
         if self.store.get_meta("watermark") is not None or self.store.count_pages() > 0:
             return
-        from notion_mirror.codec import document
-        from notion_mirror.notion.ids import normalize_id
-
         seen: set[str] = set()
         placeholders = []
         for path in sorted(journal):
             if journal[path].kind != "changed":
                 continue
-            try:
-                doc = document.parse((self.mirror.root / path).read_bytes(), path=path)
-                page_id = normalize_id(str(doc.notion.get("id", "")))
-            except Exception:  # unreadable or no id: a new file, handled as usual
-                continue
+            claimed = names.claimed_page(self.mirror.root / path)
+            if claimed is None:
+                continue  # unreadable or no id: a new file, handled as usual
+            page_id, notion = claimed
             if page_id in seen:
                 continue  # a copy: the identity rules report it later
             seen.add(page_id)
@@ -457,7 +453,7 @@ class _Cycle:
                     page_id=page_id,
                     path=path,
                     title="",
-                    url=str(doc.notion.get("url", "")),
+                    url=str(notion.get("url", "")),
                     last_edited_time="1970-01-01T00:00:00.000Z",
                     observed_minute="1970-01-01T00:00:00.000Z",
                     remote_dirty=True,

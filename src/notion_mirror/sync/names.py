@@ -40,7 +40,7 @@ __all__ = [
     "RENAMED_BY_HAND",
     "WAITING",
     "Rename",
-    "claimed_id",
+    "claimed_page",
     "follow_titles",
     "record_moves",
 ]
@@ -62,15 +62,16 @@ class Rename:
     kept: str | None = None
 
 
-def claimed_id(path: Path) -> str | None:
-    """The page id a file's ``_notion.id`` names, or None (new, unreadable, invalid)."""
+def claimed_page(path: Path) -> tuple[str, dict[str, Any]] | None:
+    """The page id a file's ``_notion.id`` names, with its whole ``_notion`` mapping;
+    None for a new, unreadable or invalid file (the planner reports those by name)."""
     from notion_mirror.codec import document
     from notion_mirror.notion.ids import normalize_id
 
     try:
         doc = document.parse(path.read_bytes(), path=path.name)
-        return normalize_id(str(doc.notion.get("id", "")))
-    except Exception:  # a new file, or one the planner reports by name
+        return normalize_id(str(doc.notion.get("id", ""))), doc.notion
+    except Exception:
         return None
 
 
@@ -92,9 +93,9 @@ def record_moves(root: Path, store: StateStore, journal: Mapping[str, Any]) -> l
     for path, entry in sorted(journal.items()):
         if entry.kind != "changed" or path in live:
             continue
-        page_id = claimed_id(root / path)
-        if page_id in missing:
-            claims.setdefault(page_id, []).append(path)
+        claimed = claimed_page(root / path)
+        if claimed is not None and claimed[0] in missing:
+            claims.setdefault(claimed[0], []).append(path)
     moved = []
     for page_id, found in sorted(claims.items()):
         base = store.get_page(page_id)
