@@ -26,6 +26,7 @@ from notion_mirror.codec import properties
 from notion_mirror.errors import (
     AmbiguousOutcomeError,
     NotFoundError,
+    NotionError,
     NotionValidationError,
     PermanentError,
     RequestTooLargeError,
@@ -182,6 +183,25 @@ def adopt_created(
     return base
 
 
+def _refusal(exc: NotionError, path: str | None) -> tuple[str, str]:
+    """The blocked surface and message for a write Notion refused (or would refuse)."""
+    if isinstance(exc, RequestTooLargeError):
+        # The body travels alone (markdown route) or inside a create.
+        body = bool(exc.route and exc.route.endswith("/markdown"))
+        what = "the body" if body else "the page's content"
+        return (
+            "body" if body else "page",
+            f"too large for Notion: {exc.message}. Shorten {what}, or split it into several pages",
+        )
+    if "would delete" in str(exc):
+        return (
+            "body",
+            f"Notion refused the write: {exc}. If deleting them is intended, run "
+            f"`notion-mirror sync --allow-deleting-content '{path}'`",
+        )
+    return ("page", f"Notion refused the write: {exc}")
+
+
 class Executor:
     def __init__(
         self,
@@ -222,34 +242,13 @@ class Executor:
             if work.command_id is not None:
                 self.store.set_command(work.command_id, "ambiguous", error=str(exc))
             out.pending = f"Notion's answer was lost ({exc}); the next sync checks what landed"
-        except RequestTooLargeError as exc:
-            if work.command_id is not None:
-                self.store.set_command(work.command_id, "failed", error=str(exc))
-            # The body travels alone (markdown route) or inside a create.
-            body = bool(exc.route and exc.route.endswith("/markdown"))
-            what = "the body" if body else "the page's content"
-            out.blocked.append(
-                (
-                    "body" if body else "page",
-                    f"too large for Notion: {exc.message}. Shorten {what}, or split it "
-                    "into several pages",
-                )
-            )
         except (PermanentError, NotionValidationError) as exc:
-            # Notion refused (no access, invalid for Notion): this page waits,
-            # the rest of the cycle goes on. What already landed settles next run.
+            # Notion refused, or would have (no access, invalid or too large for
+            # Notion): this page waits, the rest of the cycle goes on. What
+            # already landed settles next run.
             if work.command_id is not None:
                 self.store.set_command(work.command_id, "failed", error=str(exc))
-            if "would delete" in str(exc):
-                out.blocked.append(
-                    (
-                        "body",
-                        f"Notion refused the write: {exc}. If deleting them is intended, run "
-                        f"`notion-mirror sync --allow-deleting-content '{work.path}'`",
-                    )
-                )
-            else:
-                out.blocked.append(("page", f"Notion refused the write: {exc}"))
+            out.blocked.append(_refusal(exc, work.path))
         return out
 
     # -------------------------------------------------------------- updates
