@@ -179,7 +179,7 @@ class Requester:
         trace: _Trace,
     ) -> Any:
         path = render_path(route, path_params or {})
-        _check_size(method, route, body)
+        content = _encode(method, route, body)
         safe = is_safe(method, route)
         key = f"{method} {route}"
         start: float | None = None
@@ -196,7 +196,9 @@ class Requester:
             self.stats.record_sent(key, retry=attempt > 1, waited=waited)
             logger.debug("send %s attempt=%d waited=%.3fs", key, attempt, waited)
             try:
-                response = self.http.request(method, path, params=params, json=body)
+                response = self.http.request(
+                    method, path, params=params, content=content, headers=_JSON if content else None
+                )
             except httpx.RequestError as exc:  # transport, decoding, redirects
                 self.stats.record_status(0)
                 trace.transport_errors += 1
@@ -327,17 +329,23 @@ class Requester:
 MAX_PAYLOAD_BYTES = 500_000
 
 
-def _check_size(method: str, route: str, body: Any) -> None:
-    """Refuse, before sending, a request Notion would refuse for its size."""
+_JSON = {"Content-Type": "application/json"}
+
+
+def _encode(method: str, route: str, body: Any) -> bytes | None:
+    """The request body as sent, encoded once for every attempt; a body Notion would
+    refuse for its size raises here, before anything is sent."""
     if body is None:
-        return
-    # Measured the way httpx encodes ``json=`` (compact, UTF-8, not ASCII-escaped).
-    size = len(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
-    if size > MAX_PAYLOAD_BYTES:
+        return None
+    # As httpx encodes ``json=``: compact, UTF-8, not ASCII-escaped, no NaN.
+    data = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    content = data.encode("utf-8")
+    if len(content) > MAX_PAYLOAD_BYTES:
         raise RequestTooLargeError(
-            f"the request is {size // 1000} KB and Notion accepts at most "
+            f"the request is {len(content) // 1000} KB and Notion accepts at most "
             f"{MAX_PAYLOAD_BYTES // 1000} KB in one request; nothing was sent",
             code="request_too_large",
             method=method,
             route=route,
         )
+    return content
