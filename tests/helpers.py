@@ -138,3 +138,36 @@ def tree(root: Path) -> dict[str, bytes]:
 def snapshot(root: Path) -> dict[str, tuple[int, bytes]]:
     """Like :func:`tree` but with mtimes, to prove files were not rewritten."""
     return {rel: ((root / rel).stat().st_mtime_ns, data) for rel, data in tree(root).items()}
+
+
+def written_by_tool(
+    root: Path,
+    store: Any,
+    rel: str,
+    data: bytes,
+    *,
+    page_id: str | None = None,
+    title: str | None = None,
+) -> int:
+    """Write ``data`` at ``root/rel`` and record it in ``store`` (a ``StateStore``) as the
+    tool's own write of a live page, fingerprint included, as materialising does.
+    Returns the file's ``st_mtime_ns``."""
+    from notion_mirror.store import PageBase
+    from notion_mirror.sync.materialize import hash_bytes
+
+    (root / rel).write_bytes(data)
+    st = (root / rel).stat()
+    store.put_page(
+        PageBase(
+            page_id=page_id or f"id-{rel}",
+            path=rel,
+            title=rel if title is None else title,
+            url="u",
+            last_edited_time="t",
+            observed_minute="m",
+            file_hash=hash_bytes(data),
+            file_size=st.st_size,
+            file_mtime_ns=st.st_mtime_ns,
+        )
+    )
+    return st.st_mtime_ns

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from notion_mirror.store import PageBase, StateStore
+from notion_mirror.store import StateStore
 from notion_mirror.sync import capture
 from notion_mirror.sync.materialize import MTIME_TRUST_NS, hash_bytes
+from tests.helpers import written_by_tool
 
 
 @pytest.fixture
@@ -20,30 +21,11 @@ def mirror(tmp_path: Path):
     store.close()
 
 
-def _known(root: Path, store: StateStore, name: str, data: bytes) -> int:
-    (root / name).write_bytes(data)
-    st = (root / name).stat()
-    store.put_page(
-        PageBase(
-            page_id=f"id-{name}",
-            path=name,
-            title=name,
-            url="u",
-            last_edited_time="t",
-            observed_minute="m",
-            file_hash=hash_bytes(data),
-            file_size=st.st_size,
-            file_mtime_ns=st.st_mtime_ns,
-        )
-    )
-    return st.st_mtime_ns
-
-
 def test_unchanged_old_files_are_not_even_read(mirror, monkeypatch) -> None:
     """Fingerprints taken within the files' mtime tick are confirmed by hashing once;
     after that a scan trusts the stat and reads nothing."""
     root, store = mirror
-    mtimes = [_known(root, store, f"{i}.md", b"x") for i in range(20)]
+    mtimes = [written_by_tool(root, store, f"{i}.md", b"x") for i in range(20)]
     later = max(mtimes) + 10 * MTIME_TRUST_NS
     first = capture.scan(root, store, now_ns=later)
     assert (first.scanned, first.hashed, first.journaled) == (20, 20, [])
@@ -59,7 +41,7 @@ def test_unchanged_old_files_are_not_even_read(mirror, monkeypatch) -> None:
 
 def test_same_size_edit_within_the_mtime_tick_is_caught(mirror) -> None:
     root, store = mirror
-    mtime = _known(root, store, "A.md", b"aaaa")
+    mtime = written_by_tool(root, store, "A.md", b"aaaa")
     (root / "A.md").write_bytes(b"bbbb")
     os.utime(root / "A.md", ns=(mtime, mtime))
     result = capture.scan(root, store, now_ns=mtime + 1)
@@ -75,7 +57,7 @@ def test_same_size_edit_after_a_racy_fingerprint_is_caught_later(mirror, recorde
     after the tick still finds the edit (a racy fingerprint never vouches by stat)."""
     root, store = mirror
     if recorded_by == "sync":
-        mtime = _known(root, store, "A.md", b"aaaa")
+        mtime = written_by_tool(root, store, "A.md", b"aaaa")
     else:
         (root / "A.md").write_bytes(b"aaaa")
         mtime = (root / "A.md").stat().st_mtime_ns
@@ -88,7 +70,7 @@ def test_same_size_edit_after_a_racy_fingerprint_is_caught_later(mirror, recorde
 
 def test_a_touched_file_is_confirmed_once_not_rehashed_forever(mirror) -> None:
     root, store = mirror
-    _known(root, store, "A.md", b"aaaa")
+    written_by_tool(root, store, "A.md", b"aaaa")
     old = time.time_ns() - 60 * 10**9
     os.utime(root / "A.md", ns=(old, old))  # `touch -d`: same bytes, another mtime
     assert capture.scan(root, store).hashed == 1
@@ -98,7 +80,7 @@ def test_a_touched_file_is_confirmed_once_not_rehashed_forever(mirror) -> None:
 
 def test_new_deleted_and_ignored_files(mirror) -> None:
     root, store = mirror
-    _known(root, store, "Gone.md", b"x")
+    written_by_tool(root, store, "Gone.md", b"x")
     (root / "Gone.md").unlink()
     (root / "New.md").write_bytes(b"new")
     (root / ".hidden.md").write_bytes(b"h")

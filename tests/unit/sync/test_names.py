@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from notion_mirror import renames
-from notion_mirror.store import JournalEntry, PageBase, StateStore
+from notion_mirror.store import JournalEntry, StateStore
 from notion_mirror.store.outbox import ConflictRecord
 from notion_mirror.sync import names
-from notion_mirror.sync.materialize import hash_bytes
+from tests.helpers import written_by_tool
 
 
 @pytest.fixture
@@ -26,21 +26,7 @@ def mirror(tmp_path: Path):
 def page(root: Path, store: StateStore, page_id: str, title: str, at: str) -> bytes:
     """A page the tool wrote at ``at`` (fingerprint recorded), with ``_notion.id``."""
     data = f"---\nName: {title}\n_notion:\n  id: {page_id}\n---\nBody.\n".encode()
-    (root / at).write_bytes(data)
-    st = (root / at).stat()
-    store.put_page(
-        PageBase(
-            page_id=page_id,
-            path=at,
-            title=title,
-            url="u",
-            last_edited_time="t",
-            observed_minute="m",
-            file_hash=hash_bytes(data),
-            file_size=st.st_size,
-            file_mtime_ns=st.st_mtime_ns,
-        )
-    )
+    written_by_tool(root, store, at, data, page_id=page_id, title=title)
     return data
 
 

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from notion_mirror.store import PageBase, StateStore
+from notion_mirror.store import StateStore
 from notion_mirror.sync.capture import capture_paths
 from notion_mirror.sync.materialize import hash_bytes
+from tests.helpers import written_by_tool
 
 Mirror = tuple[Path, StateStore]
 
@@ -23,25 +24,6 @@ def mirror(tmp_path: Path) -> Iterator[Mirror]:
     store.close()
 
 
-def known(root: Path, store: StateStore, name: str, data: bytes) -> None:
-    """A page file the tool wrote (its base fingerprint recorded), as materialise does."""
-    (root / name).write_bytes(data)
-    st = (root / name).stat()
-    store.put_page(
-        PageBase(
-            page_id=f"id-{name}",
-            path=name,
-            title=name,
-            url="u",
-            last_edited_time="t",
-            observed_minute="m",
-            file_hash=hash_bytes(data),
-            file_size=st.st_size,
-            file_mtime_ns=st.st_mtime_ns,
-        )
-    )
-
-
 def kinds(entries: list) -> list[tuple[str, str]]:
     return [(e.path, e.kind) for e in entries]
 
@@ -50,7 +32,7 @@ def test_own_write_is_not_journaled(mirror: Mirror) -> None:
     """A file whose bytes hash to the tool's own fingerprint is not an edit, even when
     it was rewritten (new mtime) by an atomic rename, as materialise does."""
     root, store = mirror
-    known(root, store, "A.md", b"---\nName: A\n---\nbody\n")
+    written_by_tool(root, store, "A.md", b"---\nName: A\n---\nbody\n")
     tmp = root / ".A.md.tmp"
     tmp.write_bytes(b"---\nName: A\n---\nbody\n")
     os.replace(tmp, root / "A.md")
@@ -63,7 +45,7 @@ def test_save_by_rename_sequence_collapses_to_one_change(mirror: Mirror) -> None
     swap file on the way): the named paths yield exactly one "changed" for the page,
     with the final content's hash, and nothing for the helper files."""
     root, store = mirror
-    known(root, store, "A.md", b"old\n")
+    written_by_tool(root, store, "A.md", b"old\n")
     os.rename(root / "A.md", root / "A.md~")
     (root / ".A.md.swp").write_bytes(b"swap")
     (root / "A.md").write_bytes(b"new\n")
@@ -80,7 +62,7 @@ def test_save_by_rename_sequence_collapses_to_one_change(mirror: Mirror) -> None
 def test_unlink_then_create_with_the_same_bytes_is_nothing(mirror: Mirror) -> None:
     """An editor that unlinks and rewrites identical bytes made no edit."""
     root, store = mirror
-    known(root, store, "A.md", b"same\n")
+    written_by_tool(root, store, "A.md", b"same\n")
     os.unlink(root / "A.md")
     (root / "A.md").write_bytes(b"same\n")
     assert capture_paths(root, store, {"A.md"}) == []
@@ -90,7 +72,7 @@ def test_deleted_known_file_is_one_deletion(mirror: Mirror) -> None:
     """A known page file that is gone is journaled as deleted once; a repeated hint, or
     an unknown file that is gone, adds nothing."""
     root, store = mirror
-    known(root, store, "Gone.md", b"x")
+    written_by_tool(root, store, "Gone.md", b"x")
     os.unlink(root / "Gone.md")
     assert kinds(capture_paths(root, store, {"Gone.md", "Never.md"})) == [("Gone.md", "deleted")]
     assert capture_paths(root, store, {"Gone.md"}) == []
