@@ -85,6 +85,16 @@ class Harness:
     def sync(self) -> subprocess.CompletedProcess[str]:
         return self.cli("sync", str(self.root))
 
+    def assert_settled(self, label: str = "the next sync") -> None:
+        """A sync two minutes later exits 0, writes nothing to Notion, changes no byte."""
+        before = tree(self.root)
+        self.api.advance_clock(120)
+        self.api.reset_stats()
+        res = self.sync()
+        assert res.returncode == 0, f"{label}: {res.stderr}"
+        assert writes(self.api.stats()) == {}, f"{label} wrote:\n{res.stderr}"
+        assert tree(self.root) == before, f"{label} rewrote files"
+
     def remote(self, page_id: str) -> tuple[Any, ...]:
         """Everything a write could change about a page: properties, edit time, body."""
         page = self.api.call("GET", f"/v1/pages/{page_id}")
@@ -397,13 +407,7 @@ def test_bom_and_any_line_ends_sync_like_clean_files(harness: Harness, tmp_path:
         now = (m.root / f"{name}.md").read_bytes()
         assert now in (written[name], fresh[f"{name}.md"]), f"{name}: neither kept nor canonical"
 
-    settled = tree(m.root)
-    m.api.advance_clock(120)
-    m.api.reset_stats()
-    again = m.sync()
-    assert again.returncode == 0, again.stderr
-    assert writes(m.api.stats()) == {}
-    assert tree(m.root) == settled
+    m.assert_settled()
 
 
 # ========================================================== scenario 10: remote data
@@ -516,13 +520,7 @@ def test_hostile_remote_titles_and_values(harness: Harness, tmp_path: Path) -> N
             for n in files} >= set(HOSTILE_TITLES) - {""}  # fmt: skip
 
     for attempt in ("first", "second"):
-        before = tree(m.root)
-        m.api.advance_clock(120)
-        m.api.reset_stats()
-        res = m.sync()
-        assert res.returncode == 0, f"{attempt} sync: {res.stderr}"
-        assert writes(m.api.stats()) == {}, f"{attempt} sync wrote:\n{res.stderr}"
-        assert tree(m.root) == before, f"{attempt} sync rewrote files"
+        m.assert_settled(f"{attempt} sync")
 
     biggest = next(n for n, pid in files.items() if plain_title(by_id[pid]) == "Biggest")
     path = m.root / biggest
@@ -559,14 +557,8 @@ def test_unicode_normal_forms_never_collide_or_ping_pong(harness: Harness, tmp_p
     fm = yaml.safe_load((m.root / nfc_file).read_text(encoding="utf-8").split("---\n", 2)[1])
     assert fm["Name"] == nfd
 
-    for _ in range(2):
-        before = tree(m.root)
-        m.api.advance_clock(120)
-        m.api.reset_stats()
-        res = m.sync()
-        assert res.returncode == 0, res.stderr
-        assert writes(m.api.stats()) == {}
-        assert tree(m.root) == before
+    for attempt in ("first", "second"):
+        m.assert_settled(f"{attempt} sync")
     _assert_contained(tmp_path, m.root)
 
 
