@@ -180,21 +180,23 @@ def sed(path: Path, pattern: str, repl: str) -> None:
     path.write_text(new, encoding="utf-8")
 
 
+def add_rows(api: NotionAPI, ds_id: str, names: list[str], bodies: list[str] | None = None) -> None:
+    """One ``SCHEMA`` row per name: Priority Low, Estimate its index, and its body."""
+    for i, name in enumerate(names):
+        api.add_page(
+            ds_id,
+            {**title(name), "Priority": {"select": {"name": "Low"}}, "Estimate": {"number": i}},
+            bodies[i] if bodies is not None else None,
+        )
+
+
 def make_mirror(tmp_path: Path, emulator: EmulatorHandle) -> Mirror:
     """Track a fresh data source of ``ROWS`` pages into ``tmp_path/tasks``; the CLI env
     points at the emulator (close ``.api`` when done)."""
     api = NotionAPI(emulator)
     db_id, ds_id = api.create_data_source(SCHEMA)
-    for i in range(ROWS):
-        api.add_page(
-            ds_id,
-            {
-                **title(f"Task {i}"),
-                "Priority": {"select": {"name": "Low"}},
-                "Estimate": {"number": i},
-            },
-            f"Body of task {i}.",
-        )
+    add_rows(api, ds_id, [f"Task {i}" for i in range(ROWS)],
+             [f"Body of task {i}." for i in range(ROWS)])  # fmt: skip
     root = tmp_path / "tasks"
     fresh_track(emulator, db_id, root)
     api.advance_clock(120)  # the user edits later than the tracking minute

@@ -35,8 +35,10 @@ from notion_mirror.notion import NotionClient
 from notion_mirror.sync.engine import SyncOptions, SyncReport, sync
 from notion_mirror.sync.track import track
 from notion_mirror.testing import EmulatorHandle, running_emulator
-from tests.helpers import NotionAPI, title, tree
+from tests.helpers import NotionAPI, tree
 from tests.reliability import (
+    SCHEMA,
+    add_rows,
     fresh_track,
     frontmatter,
     markdown_of,
@@ -47,11 +49,6 @@ from tests.reliability import (
     writes,
 )
 
-SCHEMA = {
-    "Name": {"title": {}},
-    "Priority": {"select": {"options": [{"name": "Low"}, {"name": "High"}]}},
-    "Estimate": {"number": {"format": "number"}},
-}
 PAGES = 100  # x 2 properties = 200 edits
 MAX_RUNS = 6
 SEED = 20260311
@@ -167,15 +164,7 @@ def setup(tmp_path: Path) -> Iterator[Setup]:
     with running_emulator(rate_limit=None, seed=SEED) as emu:
         api = NotionAPI(emu)
         db_id, ds_id = api.create_data_source(SCHEMA)
-        for i in range(PAGES):
-            api.add_page(
-                ds_id,
-                {
-                    **title(f"Row {i:03d}"),
-                    "Priority": {"select": {"name": "Low"}},
-                    "Estimate": {"number": i},
-                },
-            )
+        add_rows(api, ds_id, [f"Row {i:03d}" for i in range(PAGES)])
         client = fast_retrying_client(emu, read_timeout=1.0)
         root = tmp_path / "rows"
         try:
@@ -348,16 +337,8 @@ def mixed(tmp_path: Path) -> Iterator[Setup]:
     with running_emulator(rate_limit=None, seed=SEED) as emu:
         api = NotionAPI(emu)
         db_id, ds_id = api.create_data_source(SCHEMA)
-        for i in range(ROWS):
-            api.add_page(
-                ds_id,
-                {
-                    **title(f"Row {i:02d}"),
-                    "Priority": {"select": {"name": "Low"}},
-                    "Estimate": {"number": i},
-                },
-                markdown=f"Body of Row {i:02d}.",
-            )
+        names = [f"Row {i:02d}" for i in range(ROWS)]
+        add_rows(api, ds_id, names, [f"Body of {name}." for name in names])
         client = fast_retrying_client(emu, read_timeout=0.5)
         root = tmp_path / "rows"
         try:
