@@ -9,7 +9,9 @@ one atomic step.
 from __future__ import annotations
 
 import errno
+import functools
 import os
+from typing import Any
 
 __all__ = ["RENAME_EXCHANGE", "RENAME_NOREPLACE", "rename_noreplace", "renameat2"]
 
@@ -18,18 +20,28 @@ RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
 
-def renameat2(src: str | os.PathLike[str], dst: str | os.PathLike[str], flags: int) -> None:
-    """``rename`` with flags (``mv -n``'s RENAME_NOREPLACE, RENAME_EXCHANGE); raises
-    OSError like ``os.rename`` (ENOSYS where the C library has no renameat2)."""
+@functools.cache
+def _libc_renameat2() -> Any:
+    """libc's ``renameat2``, looked up once (finding libc runs ``ldconfig``), or None."""
     import ctypes
     import ctypes.util
 
     libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
     fn = getattr(libc, "renameat2", None)
+    if fn is not None:
+        fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+        fn.restype = ctypes.c_int
+    return fn
+
+
+def renameat2(src: str | os.PathLike[str], dst: str | os.PathLike[str], flags: int) -> None:
+    """``rename`` with flags (``mv -n``'s RENAME_NOREPLACE, RENAME_EXCHANGE); raises
+    OSError like ``os.rename`` (ENOSYS where the C library has no renameat2)."""
+    import ctypes
+
+    fn = _libc_renameat2()
     if fn is None:
         raise OSError(errno.ENOSYS, "renameat2 is not available", os.fspath(src))
-    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    fn.restype = ctypes.c_int
     if fn(_AT_FDCWD, os.fsencode(src), _AT_FDCWD, os.fsencode(dst), flags) != 0:
         err = ctypes.get_errno()
         raise OSError(err, os.strerror(err), os.fspath(src), None, os.fspath(dst))
