@@ -679,6 +679,8 @@ class _Repair:
         return self.done
 
     def _temp_files(self) -> None:
+        from notion_mirror.sync.materialize import drop_aside
+
         known = _known_hashes(self.root)
         tmp_dir = self.state_dir / "tmp"
         for entry in _stale_temp_files(tmp_dir, self.now):
@@ -689,10 +691,7 @@ class _Repair:
                 entry.unlink()
             except FileNotFoundError:
                 continue
-            parent = entry.parent
-            while parent != tmp_dir and not any(parent.iterdir()):
-                parent.rmdir()  # the emptied set-aside folder
-                parent = parent.parent
+            drop_aside(entry, tmp_dir)  # and its emptied set-aside folder
             what = "temp file" if kind == "write" else "set-aside copy (the mirror has its bytes)"
             rel = entry.relative_to(tmp_dir).as_posix()
             self.done.append(f"removed {STATE_DIR}/tmp/{rel}: stale {what}")

@@ -149,27 +149,32 @@ def write_file(
         tmp.unlink(missing_ok=True)
 
 
-def _aside(tmp_dir: Path, kind: str, rel: str) -> Path:
-    """A fresh set-aside location for ``rel`` that keeps its name (for recovery)."""
+def aside_path(tmp_dir: Path, kind: str, rel: str) -> Path:
+    """A fresh set-aside location for ``rel`` that keeps its name (for recovery):
+    ``a-`` goes back to ``rel`` if a run is killed, ``r-`` is a decided removal."""
     aside = tmp_dir / f"{kind}-{uuid.uuid4().hex}" / rel
     aside.parent.mkdir(parents=True)
     return aside
 
 
-def _drop_aside(aside: Path, tmp_dir: Path) -> None:
+def drop_aside(aside: Path, tmp_dir: Path) -> None:
+    """Remove a set-aside file (if still there) and its emptied folders up to ``tmp_dir``."""
     aside.unlink(missing_ok=True)
     parent = aside.parent
     while parent != tmp_dir:
-        parent.rmdir()
+        try:
+            parent.rmdir()
+        except OSError:
+            return  # not empty: something else is kept there
         parent = parent.parent
 
 
 def _replace_guarded(target: Path, tmp: Path, tmp_dir: Path, rel: str, expected: str) -> None:
-    aside = _aside(tmp_dir, "a", rel)
+    aside = aside_path(tmp_dir, "a", rel)
     try:
         os.rename(target, aside)
     except FileNotFoundError:
-        _drop_aside(aside, tmp_dir)
+        drop_aside(aside, tmp_dir)
         # Deleted locally since the tool wrote it: a deletion is an edit too.
         raise LocalEditError(rel) from None
     crash_point("materialize_aside")
@@ -180,7 +185,7 @@ def _replace_guarded(target: Path, tmp: Path, tmp_dir: Path, rel: str, expected:
     if hash_bytes(aside.read_bytes()) != expected:
         try:
             os.link(aside, target)
-            _drop_aside(aside, tmp_dir)
+            drop_aside(aside, tmp_dir)
             raise LocalEditError(rel)
         except FileExistsError:
             # Someone re-created the path meanwhile; keep both, lose neither.
@@ -189,30 +194,30 @@ def _replace_guarded(target: Path, tmp: Path, tmp_dir: Path, rel: str, expected:
         os.link(tmp, target)
     except FileExistsError:
         # A new file appeared at the path after the rename: it is the user's; ours waits.
-        _drop_aside(aside, tmp_dir)
+        drop_aside(aside, tmp_dir)
         raise LocalEditError(rel) from None
-    _drop_aside(aside, tmp_dir)
+    drop_aside(aside, tmp_dir)
 
 
 def remove_file(root: Path, rel: str, *, tmp_dir: Path, expected_hash: str) -> None:
     """Remove ``root/rel`` only if it still holds what the tool last wrote."""
     target = root / rel
     tmp_dir.mkdir(parents=True, exist_ok=True)
-    aside = _aside(tmp_dir, "r", rel)
+    aside = aside_path(tmp_dir, "r", rel)
     try:
         os.rename(target, aside)
     except FileNotFoundError:
-        _drop_aside(aside, tmp_dir)
+        drop_aside(aside, tmp_dir)
         return
     crash_point("materialize_aside")
     if hash_bytes(aside.read_bytes()) != expected_hash:
         try:
             os.link(aside, target)
-            _drop_aside(aside, tmp_dir)
+            drop_aside(aside, tmp_dir)
             raise LocalEditError(rel)
         except FileExistsError:
             raise LocalEditError(rel, recovered=str(aside)) from None
-    _drop_aside(aside, tmp_dir)
+    drop_aside(aside, tmp_dir)
     _fsync_dir(target.parent)
 
 

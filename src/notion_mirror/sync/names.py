@@ -194,12 +194,12 @@ def _move_all(
             except FileNotFoundError:
                 # Gone meanwhile: the next scan reports the deletion.
                 _record(store, page_id, path=base.path)
-                _drop_aside_of(sources[page_id], root, tmp_dir)
+                _drop_parked(sources[page_id], tmp_dir)
                 del pending[page_id]
                 progressed = True
                 continue
             crash_point("after_rename")
-            _drop_aside_of(sources[page_id], root, tmp_dir)
+            _drop_parked(sources[page_id], tmp_dir)
             done.append(Rename(page_id, base.path, new))
             del pending[page_id]
             progressed = True
@@ -213,8 +213,7 @@ def _move_all(
         page_id = next((pid for pid in sorted(pending) if root / pending[pid][1] in held), None)
         if page_id is None:
             break
-        aside = tmp_dir / f"a-{os.urandom(8).hex()}" / pending[page_id][1]
-        aside.parent.mkdir(parents=True)
+        aside = materialize.aside_path(tmp_dir, "a", pending[page_id][1])
         _record(store, page_id, path=pending[page_id][1])
         os.rename(sources[page_id], aside)
         sources[page_id] = aside
@@ -223,7 +222,7 @@ def _move_all(
         if sources[page_id] != root / base.path:
             with contextlib.suppress(OSError):  # else parked: `doctor` shows it
                 rename_noreplace(sources[page_id], root / base.path)
-                _drop_aside_of(sources[page_id], root, tmp_dir)
+                _drop_parked(sources[page_id], tmp_dir)
                 _record(store, page_id, path=base.path)
         done.append(Rename(page_id, base.path, new, kept=f"{new} is taken"))
     return done
@@ -235,9 +234,8 @@ def _record(store: StateStore, page_id: str, *, path: str) -> None:
         store.put_page(base.with_changes(path=path))
 
 
-def _drop_aside_of(source: Path, root: Path, tmp_dir: Path) -> None:
-    """Remove the emptied temp folder of a file that was parked there."""
-    if source.parent == root:
-        return
-    with contextlib.suppress(OSError):
-        source.parent.rmdir()
+def _drop_parked(source: Path, tmp_dir: Path) -> None:
+    """Remove the emptied temp folder of a file that was parked there (never a
+    path in the mirror: something new may sit at a moved file's old name)."""
+    if tmp_dir in source.parents:
+        materialize.drop_aside(source, tmp_dir)
